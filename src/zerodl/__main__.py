@@ -1,0 +1,3 @@
+from zerodl.cli import main
+
+raise SystemExit(main())

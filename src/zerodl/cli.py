@@ -1,0 +1,318 @@
+"""The `zerodl` command line. Library code raises; only this module prints and exits."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from zerodl import __version__
+from zerodl.errors import ZerodlError
+
+log = logging.getLogger("zerodl")
+
+
+class UsageError(ZerodlError):
+    """A command-line mistake: reported in one line with exit status 2."""
+
+
+# -- gates ---------------------------------------------------------------------------------------
+def cmd_gates(args) -> int:
+    from zerodl.perceptron import AND_GATE, NAND_GATE, OR_GATE, TRUTH_TABLE_INPUTS, XOR
+
+    for name, gate in (("AND", AND_GATE), ("OR", OR_GATE), ("NAND", NAND_GATE)):
+        w1, w2 = gate.weights
+        print(f"{name}: w1 = {w1:g}, w2 = {w2:g}, b = {gate.bias:g}")
+        print(" x1 x2 | w1*x1 + w2*x2 + b | y")
+        for x1, x2 in TRUTH_TABLE_INPUTS:
+            s = gate.weighted_sum([x1, x2])
+            print(f"  {x1}  {x2} | {s:>17.1f} | {gate.predict([x1, x2])}")
+        print()
+    print("XOR = AND(NAND(x1, x2), OR(x1, x2)): a two-layer perceptron")
+    print(" x1 x2 | s1 = NAND | s2 = OR | AND(s1, s2): sum | y")
+    for x1, x2 in TRUTH_TABLE_INPUTS:
+        s1, s2 = NAND_GATE.predict([x1, x2]), OR_GATE.predict([x1, x2])
+        s = AND_GATE.weighted_sum([s1, s2])
+        print(f"  {x1}  {x2} | {s1:>9} | {s2:>7} | {s:>16.1f} | {XOR(x1, x2)}")
+    return 0
+
+
+# -- data ----------------------------------------------------------------------------------------
+def cmd_data(args) -> int:
+    from zerodl.datasets import DATASETS, find_dataset, load_raw
+
+    if args.names and args.names[0] in ("show", "download"):
+        args.action, args.names = args.names[0], args.names[1:]
+    else:
+        args.action = "show"
+    if args.action == "download":
+        if not args.names:
+            raise UsageError("zerodl data download: name a dataset (" + ", ".join(DATASETS) + ")")
+        for name in args.names:
+            if name not in DATASETS:
+                raise UsageError(f"unknown dataset '{name}': use one of {', '.join(DATASETS)}")
+            loc = find_dataset(name, args.data_dir, download=True, progress=True)
+            print(f"{name}: {loc.path} ({loc.source})")
+        return 0
+    names = args.names or list(DATASETS)
+    status = 0
+    for name in names:
+        try:
+            (x, t), (xt, tt), loc = load_raw(name, args.data_dir, download=not args.offline and
+                                             bool(args.names))
+        except ZerodlError as e:
+            print(f"{name}: not available\n  {e}\n")
+            status = 1
+            continue
+        print(f"{loc.name}: {loc.path} ({loc.source}{', checksums verified' if loc.spec else ''})")
+        for split, images, labels in (("train", x, t), ("test", xt, tt)):
+            counts = np.bincount(labels, minlength=10)
+            print(f"  {split:5} {images.shape[0]:6d} images of {images.shape[1]}x{images.shape[2]};"
+                  f" per class: {' '.join(str(c) for c in counts)}")
+        print()
+    return status
+
+
+# -- train ---------------------------------------------------------------------------------------
+def _parse_hidden(text: str) -> list[int]:
+    try:
+        sizes = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise UsageError(f"--hidden must be comma-separated integers, got '{text}'") from None
+    if not sizes or min(sizes) < 1:
+        raise UsageError(f"--hidden must list positive sizes, got '{text}'")
+    return sizes
+
+
+def _load_dataset(args, flatten: bool = True):
+    from zerodl.datasets import load_mnist
+
+    return load_mnist(flatten=flatten, dataset=args.dataset, data_dir=args.data_dir,
+                      download=not args.offline)
+
+
+def _dataset_meta(dataset: str) -> dict:
+    from zerodl.datasets import DATASETS
+
+    spec = DATASETS.get(dataset)
+    classes = list(spec.classes) if spec else [str(i) for i in range(10)]
+    return {"dataset": dataset if spec else str(Path(dataset).resolve()), "classes": classes,
+            "framing": "fit" if spec and spec.name == "fashion-mnist" else "digit"}
+
+
+def build_network(args, input_size: int):
+    from zerodl.nets import MultiLayerNet, TwoLayerNet
+
+    if args.model == "two-layer":
+        hidden = _parse_hidden(args.hidden or "50")
+        if len(hidden) != 1:
+            raise UsageError("--model two-layer takes one hidden size, e.g. --hidden 50")
+        return TwoLayerNet(input_size, hidden[0], 10, seed=args.seed)
+    hidden = _parse_hidden(args.hidden or "100,100")
+    return MultiLayerNet(input_size, hidden, 10, activation=args.activation,
+                         weight_init_std=args.init, weight_decay_lambda=args.weight_decay,
+                         seed=args.seed)
+
+
+def cmd_train(args) -> int:
+    from zerodl.datasets import split_validation
+    from zerodl.trainer import Trainer
+
+    if args.resume and args.out is None:
+        raise UsageError("--resume needs --out DIR, the run directory to continue")
+    (x_train, t_train), (x_test, t_test) = _load_dataset(args)
+    x_val = t_val = None
+    if args.val_split:
+        (x_train, t_train), (x_val, t_val) = split_validation(x_train, t_train, args.val_split,
+                                                              args.seed)
+    network = build_network(args, x_train.shape[1])
+    out = Path(args.out) if args.out else Path("runs") / (
+        f"{args.model}-{Path(args.dataset).name}-{datetime.now():%Y%m%d-%H%M%S}")
+    if (out / "checkpoint.safetensors").exists() and not args.resume:
+        raise UsageError(f"{out} already holds a run: add --resume to continue it, or choose"
+                         " another --out")
+    trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=args.epochs,
+                      mini_batch_size=args.batch_size, optimizer=args.optimizer,
+                      optimizer_param={"lr": args.lr}, x_val=x_val, t_val=t_val, seed=args.seed,
+                      out_dir=out, verbose=not args.quiet, metadata=_dataset_meta(args.dataset))
+    start = time.perf_counter()
+    trainer.train(resume=args.resume)
+    wall = time.perf_counter() - start
+    print(f"test accuracy {trainer.final_test_acc:.4f} ({args.model} on {args.dataset},"
+          f" {args.epochs} epochs, {wall:.1f} s)")
+    print(f"model: {out / 'model.safetensors'}  curves: {out / 'curves.png'}"
+          f"  history: {out / 'metrics.csv'}")
+    return 0
+
+
+# -- eval / predict ------------------------------------------------------------------------------
+def _load_model(path):
+    from zerodl.io import load_model
+
+    return load_model(path)
+
+
+def _model_inputs(model, x):
+    """Reshape flat (N, 784) images to what the model's first layer expects."""
+    shape = getattr(model, "input_shape", None)
+    return x.reshape(x.shape[0], *shape) if shape else x.reshape(x.shape[0], -1)
+
+
+def cmd_eval(args) -> int:
+    model = _load_model(args.model_file)
+    dataset = args.dataset or getattr(model, "meta", {}).get("dataset")
+    if not dataset:
+        raise UsageError("name the dataset with --dataset")
+    args.dataset = dataset
+    _, (x_test, t_test) = _load_dataset(args)
+    predicted = model.predict_classes(_model_inputs(model, x_test))
+    classes = getattr(model, "meta", {}).get("classes") or [str(i) for i in range(10)]
+    n = len(classes)
+    confusion = np.zeros((n, n), dtype=np.int64)
+    np.add.at(confusion, (t_test, predicted), 1)
+    accuracy = np.trace(confusion) / confusion.sum()
+    print(f"accuracy {accuracy:.4f} on {t_test.size} test images of {dataset}")
+    print("per-class accuracy:")
+    for i, name in enumerate(classes):
+        total = confusion[i].sum()
+        print(f"  {i} {name:12} {confusion[i, i] / max(total, 1):.4f}  ({confusion[i, i]}/{total})")
+    print("confusion matrix (rows: true class, columns: predicted):")
+    print("      " + " ".join(f"{j:5d}" for j in range(n)))
+    for i in range(n):
+        print(f"  {i:3d} " + " ".join(f"{c:5d}" for c in confusion[i]))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from zerodl.datasets.images import image_files, load_image
+    from zerodl.functions import softmax
+
+    model = _load_model(args.model_file)
+    meta = getattr(model, "meta", {})
+    classes = meta.get("classes") or [str(i) for i in range(10)]
+    for path in image_files(args.images):
+        image = load_image(path, framing=meta.get("framing", "digit"))
+        scores = model.predict(_model_inputs(model, image.reshape(1, -1).astype(np.float32)))
+        probs = scores[0] if model.model_name == "three-layer" else softmax(scores[0])
+        top = np.argsort(probs)[::-1][:3]
+        ranked = ", ".join(f"{classes[i]} ({probs[i]:.3f})" for i in top)
+        print(f"{path}: {ranked}")
+    return 0
+
+
+# -- gradcheck -----------------------------------------------------------------------------------
+def cmd_gradcheck(args) -> int:
+    from zerodl.gradient import gradient_check
+    from zerodl.nets import MultiLayerNet, TwoLayerNet
+
+    rng = np.random.default_rng(args.seed)
+    x = rng.standard_normal((4, 12))
+    t = rng.integers(0, 10, 4)
+    builders = {
+        "two-layer": lambda: TwoLayerNet(12, 6, 10, weight_init_std=0.5, seed=args.seed,
+                                         dtype=np.float64),
+        "mlp": lambda: MultiLayerNet(12, [8, 6], 10, activation="tanh", weight_init_std="xavier",
+                                     weight_decay_lambda=0.1, seed=args.seed, dtype=np.float64),
+    }
+    if args.model not in builders:
+        raise UsageError(f"unknown model '{args.model}': use one of {', '.join(builders)}")
+    errors = gradient_check(builders[args.model](), x, t)
+    print(f"{args.model}: backprop vs numerical gradient (float64, batch of 4)")
+    print(f"  {'parameter':10} max relative error")
+    for key, err in errors.items():
+        print(f"  {key:10} {err:.2e}")
+    worst = max(errors.values())
+    print(f"worst {worst:.2e}: {'OK' if worst < 1e-6 else 'MISMATCH'} (threshold 1e-6)")
+    return 0 if worst < 1e-6 else 1
+
+
+# -- parser --------------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _add_data_options(p) -> None:
+    p.add_argument("--data-dir", help="folder holding <dataset>/ folders (default: $ZERODL_DATA_DIR)")
+    p.add_argument("--offline", action="store_true", help="never download")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="zerodl", description="Deep Learning from Scratch, as real software.")
+    parser.add_argument("--version", action="version", version=f"zerodl {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="less output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("gates", help="truth tables of the AND, OR, NAND and XOR perceptrons")
+    p.set_defaults(func=cmd_gates)
+
+    p = sub.add_parser("data", help="show where each dataset is, or download one")
+    p.add_argument("names", nargs="*", metavar="[download] NAME",
+                   help="datasets (mnist, fashion-mnist) or folders; 'download NAME' fetches one")
+    _add_data_options(p)
+    p.set_defaults(func=cmd_data)
+
+    p = sub.add_parser("train", help="train a network (MNIST by default)")
+    p.add_argument("--model", choices=["two-layer", "mlp"], default="two-layer")
+    p.add_argument("--hidden", help="hidden sizes, e.g. 50 or 100,100")
+    p.add_argument("--activation", choices=["relu", "sigmoid", "tanh"], default="relu")
+    p.add_argument("--init", default="he", help="weight init: he, xavier or a std (mlp)")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="L2 lambda (mlp)")
+    p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or a folder")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--optimizer", default="sgd",
+                   choices=["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", help="run directory (default: runs/MODEL-DATASET-TIME)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--val-split", type=float, default=0.0,
+                   help="fraction of the training data held out for validation")
+    _add_data_options(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("eval", help="accuracy, per-class accuracy and confusion matrix")
+    p.add_argument("model_file", metavar="MODEL")
+    p.add_argument("--dataset", help="default: the dataset the model was trained on")
+    _add_data_options(p)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("predict", help="top-3 classes for image files or folders")
+    p.add_argument("model_file", metavar="MODEL")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("gradcheck", help="backprop against numerical gradients")
+    p.add_argument("--model", default="two-layer")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_gradcheck)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="zerodl: %(message)s")
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except ZerodlError as e:
+        from zerodl.trainer import TrainingInterrupted
+
+        print(f"zerodl: {e}", file=sys.stderr)
+        return 130 if isinstance(e, TrainingInterrupted) else 2
+    except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as e:
+        print(f"zerodl: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("zerodl: interrupted", file=sys.stderr)
+        return 130

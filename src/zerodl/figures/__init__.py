@@ -1,0 +1,1 @@
+"""Figures for every chapter, drawn with matplotlib's Agg backend (no window needed)."""

@@ -1,0 +1,120 @@
+"""Chapter 5's layers: each a small class whose forward caches what its backward needs.
+
+Parameters and their gradients sit side by side (W and dW, b and db). No backward modifies the
+gradient it is given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zerodl.functions import labels_to_indices, sigmoid, softmax
+
+
+class Layer:
+    """What every layer shares: the names of its parameters (gradients are 'd' + name)."""
+
+    param_names: tuple[str, ...] = ()
+    # Dropout and BatchNormalization behave differently when training; they take train_flg.
+    has_train_mode = False
+
+
+class MulLayer(Layer):
+    """The multiplication node of a computational graph: out = x * y."""
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, dout):
+        """Returns (dx, dy): each input's gradient is dout times the other input."""
+        return dout * self.y, dout * self.x
+
+
+class AddLayer(Layer):
+    """The addition node of a computational graph: out = x + y."""
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, dout):
+        """Returns (dx, dy): addition passes the gradient on unchanged."""
+        return dout * 1, dout * 1
+
+
+class Relu(Layer):
+    """max(0, x): any shape -> same shape."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.mask = x <= 0
+        return np.where(self.mask, 0, x).astype(x.dtype, copy=False)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return np.where(self.mask, 0, dout).astype(dout.dtype, copy=False)
+
+
+class Sigmoid(Layer):
+    """1 / (1 + exp(-x)): any shape -> same shape."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = sigmoid(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * (1.0 - self.out) * self.out
+
+
+class Tanh(Layer):
+    """tanh(x): any shape -> same shape."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = np.tanh(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * (1.0 - self.out**2)
+
+
+class Affine(Layer):
+    """x W + b: (N, ...) -> (N, M), with W (D, M) where D is the product of x's trailing dims."""
+
+    param_names = ("W", "b")
+
+    def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
+        self.W, self.b = W, b
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.original_x_shape = x.shape
+        self.x = x.reshape(x.shape[0], -1)
+        if self.x.shape[1] != self.W.shape[0]:
+            raise ValueError(
+                f"Affine expects {self.W.shape[0]} input features per sample, got"
+                f" {self.x.shape[1]} (input shape {x.shape})"
+            )
+        return self.x @ self.W + self.b
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self.dW = self.x.T @ dout
+        self.db = np.sum(dout, axis=0)
+        return (dout @ self.W.T).reshape(self.original_x_shape)
+
+
+class SoftmaxWithLoss(Layer):
+    """Softmax then cross-entropy: scores (N, C) and labels (N,) or one-hot (N, C) -> mean loss."""
+
+    def forward(self, x: np.ndarray, t) -> float:
+        self.y = softmax(x)
+        self.labels = labels_to_indices(t, x.shape[1], x.shape[0])
+        n = x.shape[0]
+        picked = self.y[np.arange(n), self.labels]
+        self.loss = float(-np.sum(np.log(picked + 1e-7)) / n)
+        return self.loss
+
+    def backward(self, dout=1.0) -> np.ndarray:
+        """(y - t) / N: the gradient of the mean loss with respect to the scores."""
+        n = self.y.shape[0]
+        dx = self.y.copy()
+        dx[np.arange(n), self.labels] -= 1
+        return dx * (dout / n)

@@ -1,0 +1,23 @@
+"""The book's networks, one file each, and a registry to rebuild them by name from a model file."""
+
+from zerodl.nets.base import Network
+from zerodl.nets.multi_layer_net import MultiLayerNet
+from zerodl.nets.three_layer_net import ThreeLayerNet
+from zerodl.nets.two_layer_net import TwoLayerNet
+
+MODELS = {cls.model_name: cls for cls in (ThreeLayerNet, TwoLayerNet, MultiLayerNet)}
+
+
+def build_model(name: str, config: dict, dtype=None):
+    """Rebuild a network from its registry name and config (weights freshly initialised)."""
+    try:
+        cls = MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model '{name}': use one of {', '.join(MODELS)}") from None
+    kwargs = {} if dtype is None else {"dtype": dtype}
+    if hasattr(cls, "from_config"):
+        return cls.from_config(config, **kwargs)
+    return cls(**config, **kwargs)
+
+
+__all__ = ["MODELS", "MultiLayerNet", "Network", "ThreeLayerNet", "TwoLayerNet", "build_model"]

@@ -1,0 +1,133 @@
+"""What the book's layered networks share: a chain of layers, a loss layer, and their parameters.
+
+A subclass builds its layers in __init__ with add_layer(), naming which layer attribute holds
+which entry of `params` (the book's keys: W1, b1, ...). Everything else — prediction, loss with
+weight decay, backprop, accuracy, train/eval modes, saving — is here once.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import ClassVar
+
+import numpy as np
+
+from zerodl.functions import labels_to_indices
+from zerodl.gradient import numerical_gradient
+from zerodl.layers import Layer, SoftmaxWithLoss
+
+
+class Network:
+    """A sequence of layers ending in SoftmaxWithLoss, with its parameters in `params`."""
+
+    model_name: ClassVar[str] = ""
+
+    def __init__(self, *, seed: int | None = None, dtype=np.float32,
+                 weight_decay_lambda: float = 0.0) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.layers: OrderedDict[str, Layer] = OrderedDict()
+        self.last_layer = SoftmaxWithLoss()
+        self.dtype = np.dtype(dtype)
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.weight_decay_lambda = weight_decay_lambda
+        self.training = False
+        # params key -> (layer, attribute name) for every parameter
+        self._owners: dict[str, tuple[Layer, str]] = {}
+
+    def add_layer(self, name: str, layer: Layer, **param_keys: str) -> Layer:
+        """Append a layer; param_keys maps its attributes to params keys, e.g. W='W1', b='b1'."""
+        self.layers[name] = layer
+        for attr, key in param_keys.items():
+            self.params[key] = getattr(layer, attr)
+            self._owners[key] = (layer, attr)
+        return layer
+
+    # -- modes ---------------------------------------------------------------------------------
+    def train(self, mode: bool = True) -> Network:
+        """Training mode: Dropout drops units and BatchNormalization uses batch statistics."""
+        self.training = mode
+        return self
+
+    def eval(self) -> Network:
+        """Inference mode (the default)."""
+        return self.train(False)
+
+    # -- the book's interface ------------------------------------------------------------------
+    def predict(self, x: np.ndarray, train_flg: bool | None = None) -> np.ndarray:
+        """Scores before softmax: (N, ...) -> (N, classes)."""
+        train_flg = self.training if train_flg is None else train_flg
+        x = np.asarray(x, dtype=self.dtype)
+        for layer in self.layers.values():
+            x = layer.forward(x, train_flg) if layer.has_train_mode else layer.forward(x)
+        return x
+
+    def weight_decay(self) -> float:
+        """0.5 * lambda * sum of squared weights (the L2 penalty), over the W parameters."""
+        if not self.weight_decay_lambda:
+            return 0.0
+        return 0.5 * self.weight_decay_lambda * sum(
+            float(np.sum(self.params[key] ** 2)) for key in self._decayed_keys())
+
+    def _decayed_keys(self) -> list[str]:
+        return [key for key, (_, attr) in self._owners.items() if attr == "W"]
+
+    def loss(self, x: np.ndarray, t, train_flg: bool | None = None) -> float:
+        """Cross-entropy of softmax(predict(x)) against t, plus the weight-decay penalty."""
+        return self.last_layer.forward(self.predict(x, train_flg), t) + self.weight_decay()
+
+    def loss_and_gradient(self, x: np.ndarray, t) -> tuple[float, dict[str, np.ndarray]]:
+        """One forward pass in training mode and one backward pass: (loss, grads keyed like params)."""
+        loss = self.loss(x, t, train_flg=True)
+        dout = self.last_layer.backward(1.0)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+        grads = {key: getattr(layer, "d" + attr) for key, (layer, attr) in self._owners.items()}
+        if self.weight_decay_lambda:
+            for key in self._decayed_keys():
+                grads[key] = grads[key] + self.weight_decay_lambda * self.params[key]
+        return loss, grads
+
+    def gradient(self, x: np.ndarray, t) -> dict[str, np.ndarray]:
+        """Gradients of the loss by backpropagation, keyed like params."""
+        return self.loss_and_gradient(x, t)[1]
+
+    def numerical_gradient(self, x: np.ndarray, t) -> dict[str, np.ndarray]:
+        """Gradients by central differences (slow: for checking backprop on small inputs)."""
+        def f(_):
+            return self.loss(x, t, train_flg=True)
+        return {key: numerical_gradient(f, param) for key, param in self.params.items()}
+
+    def accuracy(self, x: np.ndarray, t, batch_size: int = 1000) -> float:
+        """Fraction of samples whose highest score is the true class (t integer or one-hot)."""
+        return float(np.mean(self.predict_classes(x, batch_size) == self._labels(x, t)))
+
+    def predict_classes(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """argmax of the scores, computed in batches to bound memory: (N, ...) -> (N,)."""
+        out = [np.argmax(self.predict(x[i:i + batch_size], train_flg=False), axis=1)
+               for i in range(0, x.shape[0], batch_size)]
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+    def _labels(self, x, t) -> np.ndarray:
+        return labels_to_indices(t, self.output_size, x.shape[0])
+
+    # -- files ---------------------------------------------------------------------------------
+    def config(self) -> dict:
+        """The constructor arguments that rebuild this architecture (JSON-serialisable)."""
+        raise NotImplementedError
+
+    @property
+    def output_size(self) -> int:
+        return int(self.config()["output_size"])
+
+    def save(self, path, **metadata) -> None:
+        """Write weights and config to a safetensors file (no pickle, nothing to execute)."""
+        from zerodl.io import save_model
+        save_model(self, path, **metadata)
+
+    save_params = save
+
+    def load_params(self, path) -> None:
+        """Load weights from a model file into this network (the architecture must match)."""
+        from zerodl.io import load_weights_into
+        load_weights_into(self, path)

@@ -1,0 +1,256 @@
+"""The training loop: the book's Trainer interface over a loop that a user can trust.
+
+- Shuffling uses a seeded NumPy Generator: each epoch is one permutation of the training data,
+  so the same seed gives the same run, bit for bit.
+- With an output directory, a checkpoint (model, optimizer, generators, history, position) is
+  written atomically after every epoch, and `resume=True` continues from it exactly.
+- Ctrl-C is deferred to the end of the current step, so the checkpoint it writes is consistent.
+- A non-finite loss stops the run with DivergenceError; the last good checkpoint is kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import math
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from zerodl.atomic import atomic_write_bytes
+from zerodl.errors import DivergenceError, ModelFileError, ZerodlError
+from zerodl.io import (
+    CHECKPOINT_FORMAT,
+    check_state,
+    load_state,
+    model_metadata,
+    read_tensors,
+    save_model,
+    state_dict,
+    write_tensors,
+)
+from zerodl.optimizers import Optimizer, make_optimizer
+
+CHECKPOINT_NAME = "checkpoint.safetensors"
+MODEL_NAME = "model.safetensors"
+
+
+class TrainingInterrupted(ZerodlError):
+    """Ctrl-C stopped training; a checkpoint of the state at that step was written."""
+
+
+class Trainer:
+    """Train `network` on (x_train, t_train) for `epochs`, evaluating on test (and val) data."""
+
+    def __init__(self, network, x_train, t_train, x_test, t_test, epochs: int = 20,
+                 mini_batch_size: int = 100, optimizer: str | Optimizer = "SGD",
+                 optimizer_param: dict | None = None,
+                 evaluate_sample_num_per_epoch: int | None = None, verbose: bool = True, *,
+                 x_val=None, t_val=None, seed: int | None = 0, out_dir=None,
+                 metadata: dict | None = None) -> None:
+        if len(x_train) != len(t_train):
+            raise ValueError(f"{len(x_train)} training samples but {len(t_train)} labels")
+        if epochs < 1 or mini_batch_size < 1:
+            raise ValueError("epochs and mini_batch_size must be at least 1")
+        self.network = network
+        self.x_train, self.t_train = x_train, t_train
+        self.x_test, self.t_test = x_test, t_test
+        self.x_val, self.t_val = x_val, t_val
+        self.epochs, self.batch_size = epochs, min(mini_batch_size, len(x_train))
+        self.optimizer = (optimizer if isinstance(optimizer, Optimizer)
+                          else make_optimizer(optimizer, **(optimizer_param or {"lr": 0.01})))
+        self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch
+        self.verbose = verbose
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.metadata = metadata or {}
+        self.iter_per_epoch = math.ceil(len(x_train) / self.batch_size)
+        self.train_loss_list: list[float] = []
+        self.train_acc_list: list[float] = []
+        self.test_acc_list: list[float] = []
+        self.val_acc_list: list[float] = []
+        self.epoch_seconds: list[float] = []
+        # position: the next epoch and step to run, and the permutation of a started epoch
+        self.epoch, self.step, self.perm = 0, 0, None
+        self._stop_requested = False
+
+    # -- the loop --------------------------------------------------------------------------------
+    def train(self, resume: bool = False) -> dict:
+        """Run (or, with resume, continue) training; returns the history as a dict."""
+        if resume:
+            self.load_checkpoint(self.checkpoint_path)
+        with self._deferred_interrupt():
+            while self.epoch < self.epochs:
+                self._run_epoch()
+        self.final_test_acc = self.network.accuracy(self.x_test, self.t_test)
+        if self.out_dir is not None:
+            save_model(self.network, self.out_dir / MODEL_NAME, **self.metadata)
+            self.write_history()
+        return self.history()
+
+    def _run_epoch(self) -> None:
+        start = time.perf_counter()
+        if self.perm is None:
+            self.perm = self.rng.permutation(len(self.x_train))
+        bar = tqdm(total=self.iter_per_epoch, initial=self.step, leave=False,
+                   desc=f"epoch {self.epoch + 1}/{self.epochs}",
+                   disable=None if self.verbose else True)
+        with bar:
+            while self.step < self.iter_per_epoch:
+                self._train_step()
+                bar.update(1)
+                if self.step % 10 == 0 or self.step == self.iter_per_epoch:
+                    bar.set_postfix(loss=f"{self.train_loss_list[-1]:.4f}", refresh=False)
+                if self._stop_requested:
+                    self.save_checkpoint()
+                    raise TrainingInterrupted(
+                        f"interrupted at epoch {self.epoch + 1}, iteration {self.step}; checkpoint"
+                        f" written to {self.checkpoint_path}" if self.out_dir else
+                        f"interrupted at epoch {self.epoch + 1}, iteration {self.step}"
+                    )
+        self.epoch, self.step, self.perm = self.epoch + 1, 0, None
+        self._evaluate()
+        self.epoch_seconds.append(time.perf_counter() - start)
+        if self.verbose:
+            tqdm.write(self.epoch_summary())
+        self.save_checkpoint()
+
+    def _train_step(self) -> None:
+        batch = self.perm[self.step * self.batch_size:(self.step + 1) * self.batch_size]
+        loss, grads = self.network.loss_and_gradient(self.x_train[batch], self.t_train[batch])
+        if not math.isfinite(loss):
+            where = f"epoch {self.epoch + 1}, iteration {self.step + 1}"
+            kept = (f"; the last good checkpoint is {self.checkpoint_path}"
+                    if self.out_dir is not None and self.checkpoint_path.exists() else "")
+            raise DivergenceError(
+                f"loss became {loss} at {where}: training diverged (try a smaller learning rate){kept}"
+            )
+        self.optimizer.update(self.network.params, grads)
+        self.train_loss_list.append(loss)
+        self.step += 1
+
+    def _evaluate(self) -> None:
+        n = self.evaluate_sample_num_per_epoch
+        x_tr, t_tr, x_te, t_te = self.x_train, self.t_train, self.x_test, self.t_test
+        if n is not None:
+            x_tr, t_tr, x_te, t_te = x_tr[:n], t_tr[:n], x_te[:n], t_te[:n]
+        self.train_acc_list.append(self.network.accuracy(x_tr, t_tr))
+        self.test_acc_list.append(self.network.accuracy(x_te, t_te))
+        if self.x_val is not None:
+            self.val_acc_list.append(self.network.accuracy(self.x_val, self.t_val))
+
+    def epoch_summary(self) -> str:
+        e = self.epoch - 1
+        losses = self.train_loss_list[-self.iter_per_epoch:]
+        text = (f"epoch {self.epoch}/{self.epochs}  loss {np.mean(losses):.4f}"
+                f"  train acc {self.train_acc_list[e]:.4f}  test acc {self.test_acc_list[e]:.4f}")
+        if self.val_acc_list:
+            text += f"  val acc {self.val_acc_list[e]:.4f}"
+        return text + f"  ({self.epoch_seconds[e]:.1f} s)"
+
+    @contextlib.contextmanager
+    def _deferred_interrupt(self):
+        """Turn Ctrl-C into a request honoured between steps (only possible in the main thread)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        def request_stop(signum, frame):
+            self._stop_requested = True
+        previous = signal.signal(signal.SIGINT, request_stop)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            self._stop_requested = False
+
+    # -- history -------------------------------------------------------------------------------
+    def history(self) -> dict:
+        return {"train_loss": list(self.train_loss_list), "train_acc": list(self.train_acc_list),
+                "test_acc": list(self.test_acc_list), "val_acc": list(self.val_acc_list),
+                "epoch_seconds": list(self.epoch_seconds), "iter_per_epoch": self.iter_per_epoch}
+
+    def write_history(self) -> None:
+        """metrics.csv (one row per epoch), loss.csv (one row per iteration), curves.png."""
+        from zerodl.figures.training import plot_learning_curves
+
+        rows = io.StringIO()
+        writer = csv.writer(rows)
+        writer.writerow(["epoch", "mean_loss", "train_acc", "test_acc", "val_acc", "seconds"])
+        for e in range(len(self.train_acc_list)):
+            losses = self.train_loss_list[e * self.iter_per_epoch:(e + 1) * self.iter_per_epoch]
+            val = self.val_acc_list[e] if e < len(self.val_acc_list) else ""
+            writer.writerow([e + 1, f"{np.mean(losses):.6f}", self.train_acc_list[e],
+                             self.test_acc_list[e], val, f"{self.epoch_seconds[e]:.3f}"])
+        atomic_write_bytes(self.out_dir / "metrics.csv", rows.getvalue().encode())
+        losses = "iteration,loss\n" + "".join(
+            f"{i + 1},{loss!r}\n" for i, loss in enumerate(self.train_loss_list))
+        atomic_write_bytes(self.out_dir / "loss.csv", losses.encode())
+        plot_learning_curves(self.history(), self.out_dir / "curves.png")
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    @property
+    def checkpoint_path(self) -> Path:
+        if self.out_dir is None:
+            raise ValueError("checkpoints need an output directory (out_dir)")
+        return self.out_dir / CHECKPOINT_NAME
+
+    def save_checkpoint(self) -> None:
+        """Write model, optimizer, generators, history and position atomically (no-op without out_dir)."""
+        if self.out_dir is None:
+            return
+        opt = self.optimizer.state_dict()
+        tensors = {f"model/{k}": v for k, v in state_dict(self.network).items()}
+        for slot, arrays in opt["slots"].items():
+            tensors.update({f"optimizer/{slot}/{k}": v for k, v in arrays.items()})
+        tensors["history/train_loss"] = np.array(self.train_loss_list, dtype=np.float64)
+        if self.perm is not None:
+            tensors["trainer/perm"] = self.perm
+        state = {
+            "epoch": self.epoch, "step": self.step, "epochs": self.epochs,
+            "batch_size": self.batch_size, "seed": self.seed,
+            "rng": self.rng.bit_generator.state,
+            "network_rng": self.network.rng.bit_generator.state if hasattr(self.network, "rng") else None,
+            "optimizer": {"name": opt["name"], "hyper": opt["hyper"], "iter": opt["iter"],
+                          "slots": list(opt["slots"])},
+            "train_acc": self.train_acc_list, "test_acc": self.test_acc_list,
+            "val_acc": self.val_acc_list, "epoch_seconds": self.epoch_seconds,
+        }
+        meta = model_metadata(self.network, CHECKPOINT_FORMAT, **self.metadata)
+        meta["trainer"] = json.dumps(state)
+        write_tensors(self.checkpoint_path, tensors, meta)
+        self.write_history()
+
+    def load_checkpoint(self, path) -> None:
+        """Restore everything save_checkpoint wrote; the network must have the same architecture."""
+        tensors, meta = read_tensors(path)
+        if meta.get("format") != CHECKPOINT_FORMAT:
+            raise ModelFileError(f"{path}: not a zerodl checkpoint")
+        if meta.get("model") != self.network.model_name or \
+                json.loads(meta.get("config", "null")) != json.loads(json.dumps(self.network.config())):
+            raise ModelFileError(
+                f"{path}: checkpoint is for model {meta.get('model')} with config {meta.get('config')},"
+                f" not {self.network.model_name} with {json.dumps(self.network.config())}"
+            )
+        state = json.loads(meta["trainer"])
+        model_tensors = {k[6:]: v for k, v in tensors.items() if k.startswith("model/")}
+        check_state(self.network, model_tensors, path)
+        load_state(self.network, model_tensors)
+        slots = {slot: {k.split("/", 2)[2]: v for k, v in tensors.items()
+                        if k.startswith(f"optimizer/{slot}/")}
+                 for slot in state["optimizer"]["slots"]}
+        self.optimizer.load_state_dict({**state["optimizer"], "slots": slots})
+        self.rng.bit_generator.state = state["rng"]
+        if state["network_rng"] is not None:
+            self.network.rng.bit_generator.state = state["network_rng"]
+        self.epoch, self.step = state["epoch"], state["step"]
+        self.perm = tensors.get("trainer/perm")
+        self.train_loss_list = tensors["history/train_loss"].tolist()
+        self.train_acc_list, self.test_acc_list = state["train_acc"], state["test_acc"]
+        self.val_acc_list, self.epoch_seconds = state["val_acc"], state["epoch_seconds"]

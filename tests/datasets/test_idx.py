@@ -1,0 +1,83 @@
+import gzip
+import struct
+
+import numpy as np
+import pytest
+
+from zerodl.datasets import read_idx
+from zerodl.errors import DataError
+
+
+def idx_bytes(array: np.ndarray, type_code: int = 0x08) -> bytes:
+    header = bytes([0, 0, type_code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(array.dtype.newbyteorder(">")).tobytes()
+
+
+@pytest.fixture
+def images():
+    return np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_round_trip(tmp_path, images, compress):
+    data = idx_bytes(images)
+    path = tmp_path / ("x.gz" if compress else "x")
+    path.write_bytes(gzip.compress(data) if compress else data)
+    out = read_idx(path, expected_ndim=3, expected_dtype=np.uint8)
+    np.testing.assert_array_equal(out, images)
+
+
+def test_other_element_types(tmp_path):
+    a = np.array([[1.5, -2.0]], dtype=np.float32)
+    (tmp_path / "f").write_bytes(idx_bytes(a, 0x0D))
+    np.testing.assert_array_equal(read_idx(tmp_path / "f"), a)
+
+
+def test_wrong_magic(tmp_path, images):
+    (tmp_path / "x").write_bytes(b"\x01\x02" + idx_bytes(images)[2:])
+    with pytest.raises(DataError, match="magic number"):
+        read_idx(tmp_path / "x")
+
+
+def test_unknown_type(tmp_path, images):
+    (tmp_path / "x").write_bytes(idx_bytes(images, 0x07))
+    with pytest.raises(DataError, match="element type 0x07"):
+        read_idx(tmp_path / "x")
+
+
+def test_wrong_dimensions_and_dtype(tmp_path, images):
+    (tmp_path / "x").write_bytes(idx_bytes(images))
+    with pytest.raises(DataError, match="3 dimensions, expected 1"):
+        read_idx(tmp_path / "x", expected_ndim=1)
+    with pytest.raises(DataError, match="expected float32"):
+        read_idx(tmp_path / "x", expected_dtype=np.float32)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_truncated_file_names_file_and_sizes(tmp_path, images, compress):
+    data = idx_bytes(images)[:-5]
+    path = tmp_path / "short.gz"
+    path.write_bytes(gzip.compress(data) if compress else data)
+    with pytest.raises(DataError, match=r"short\.gz: truncated.*\(2, 3, 4\).*24 bytes.*found 19"):
+        read_idx(path)
+
+
+def test_trailing_bytes(tmp_path, images):
+    (tmp_path / "x").write_bytes(idx_bytes(images) + b"junk")
+    with pytest.raises(DataError, match="longer than its header"):
+        read_idx(tmp_path / "x")
+
+
+def test_huge_declared_size_fails_without_allocating(tmp_path):
+    header = bytes([0, 0, 8, 3]) + struct.pack(">3I", 2**31, 2**31, 2**31)
+    (tmp_path / "x.gz").write_bytes(gzip.compress(header + b"\x00" * 100))
+    with pytest.raises(DataError, match="truncated"):
+        read_idx(tmp_path / "x.gz")
+
+
+def test_corrupt_gzip_and_missing_file(tmp_path):
+    (tmp_path / "x.gz").write_bytes(b"\x1f\x8b" + b"garbage" * 10)
+    with pytest.raises(DataError, match="corrupt gzip"):
+        read_idx(tmp_path / "x.gz")
+    with pytest.raises(DataError, match="not found"):
+        read_idx(tmp_path / "nope.gz")
