@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 
@@ -39,3 +40,33 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def mnist10k(data_dir) -> Path:
     return data_dir / "mnist-10k"
+
+
+def numerical_layer_check(layer, x: np.ndarray, seed: int = 0) -> dict[str, float]:
+    """Relative errors of a layer's backward against central differences.
+
+    The scalar checked is L = sum(forward(x) * w) for a fixed random w, whose gradient with
+    respect to the output is w: backward(w) must give dL/dx, and the layer's dW, db, ... too.
+    """
+    from zerodl.gradient import numerical_gradient, relative_error
+
+    rng = np.random.default_rng(seed)
+    out = layer.forward(x)
+    w = rng.standard_normal(out.shape)
+    w_before = w.copy()
+    dx = layer.backward(w)
+    assert np.array_equal(w, w_before), "backward modified the gradient it was given"
+    analytic = {"x": dx, **{name: getattr(layer, "d" + name).copy() for name in layer.param_names}}
+
+    def loss(_):
+        return float(np.sum(layer.forward(x) * w))
+
+    errors = {"x": relative_error(analytic["x"], numerical_gradient(loss, x))}
+    for name in layer.param_names:
+        errors[name] = relative_error(analytic[name], numerical_gradient(loss, getattr(layer, name)))
+    return errors
+
+
+@pytest.fixture
+def layer_check():
+    return numerical_layer_check

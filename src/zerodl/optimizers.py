@@ -81,14 +81,18 @@ class Momentum(Optimizer):
 
 
 class Nesterov(Momentum):
-    """Nesterov's accelerated gradient in the book's form (arXiv:1212.0901)."""
+    """Nesterov momentum in the look-ahead form of Bengio et al. (arXiv:1212.0901):
+    W <- W + momentum^2 v - (1 + momentum) lr dW, then v <- momentum v - lr dW.
+
+    The book's code applies momentum^2 to the already-updated v, which is not that formula.
+    """
 
     def step(self, key, param, grad):
         v = self._slot("v", key, param)
-        v *= self.momentum
-        v -= self.lr * grad
         param += self.momentum * self.momentum * v
         param -= (1 + self.momentum) * self.lr * grad
+        v *= self.momentum
+        v -= self.lr * grad
 
 
 class AdaGrad(Optimizer):

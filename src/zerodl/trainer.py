@@ -86,6 +86,9 @@ class Trainer:
         """Run (or, with resume, continue) training; returns the history as a dict."""
         if resume:
             self.load_checkpoint(self.checkpoint_path)
+        else:
+            # a checkpoint of the initial state: even a run that diverges at once leaves one
+            self.save_checkpoint()
         with self._deferred_interrupt():
             while self.epoch < self.epochs:
                 self._run_epoch()
@@ -124,7 +127,9 @@ class Trainer:
 
     def _train_step(self) -> None:
         batch = self.perm[self.step * self.batch_size:(self.step + 1) * self.batch_size]
-        loss, grads = self.network.loss_and_gradient(self.x_train[batch], self.t_train[batch])
+        # overflow is reported below as a DivergenceError, not as a stream of NumPy warnings
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, grads = self.network.loss_and_gradient(self.x_train[batch], self.t_train[batch])
         if not math.isfinite(loss):
             where = f"epoch {self.epoch + 1}, iteration {self.step + 1}"
             kept = (f"; the last good checkpoint is {self.checkpoint_path}"

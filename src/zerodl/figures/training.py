@@ -32,6 +32,7 @@ def plot_learning_curves(history: dict, path) -> None:
             ax_acc.plot(epochs, history[key], marker="o", label=label)
     ax_acc.set_xlabel("epoch")
     ax_acc.set_ylabel("accuracy")
-    ax_acc.legend()
+    if epochs.size:
+        ax_acc.legend()
     fig.tight_layout()
     save_figure(fig, path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zerodl.functions import labels_to_indices, sigmoid, softmax
+from zerodl.functions import labels_to_indices, sigmoid
 
 
 class Layer:
@@ -105,11 +105,14 @@ class SoftmaxWithLoss(Layer):
     """Softmax then cross-entropy: scores (N, C) and labels (N,) or one-hot (N, C) -> mean loss."""
 
     def forward(self, x: np.ndarray, t) -> float:
-        self.y = softmax(x)
-        self.labels = labels_to_indices(t, x.shape[1], x.shape[0])
         n = x.shape[0]
-        picked = self.y[np.arange(n), self.labels]
-        self.loss = float(-np.sum(np.log(picked + 1e-7)) / n)
+        self.labels = labels_to_indices(t, x.shape[1], n)
+        # log softmax via log-sum-exp: finite for any scores, and exactly the loss whose gradient
+        # backward returns (the book's log(y + 1e-7) is off by about 1e-7 / y).
+        shifted = x - np.max(x, axis=1, keepdims=True)
+        log_y = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+        self.y = np.exp(log_y)
+        self.loss = float(-np.sum(log_y[np.arange(n), self.labels]) / n)
         return self.loss
 
     def backward(self, dout=1.0) -> np.ndarray:

@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+
+from zerodl.layers import AddLayer, Affine, MulLayer, Relu, Sigmoid, SoftmaxWithLoss, Tanh
+
+
+def test_books_shopping_example():
+    apple, apple_num, orange, orange_num, tax = 100, 2, 150, 3, 1.1
+    mul_apple, mul_orange, add, mul_tax = MulLayer(), MulLayer(), AddLayer(), MulLayer()
+    apple_price = mul_apple.forward(apple, apple_num)
+    orange_price = mul_orange.forward(orange, orange_num)
+    total = add.forward(apple_price, orange_price)
+    price = mul_tax.forward(total, tax)
+    assert price == pytest.approx(715)
+
+    dtotal, dtax = mul_tax.backward(1)
+    dapple_price, dorange_price = add.backward(dtotal)
+    dorange, dorange_num = mul_orange.backward(dorange_price)
+    dapple, dapple_num = mul_apple.backward(dapple_price)
+    assert (dapple_num, dapple, dorange, dorange_num, dtax) == pytest.approx((110, 2.2, 3.3, 165, 650))
+
+
+def test_relu_forward_backward_values():
+    layer = Relu()
+    np.testing.assert_array_equal(layer.forward(np.array([[1.0, -0.5], [-2.0, 3.0]])),
+                                  [[1.0, 0.0], [0.0, 3.0]])
+    dout = np.array([[5.0, 6.0], [7.0, 8.0]])
+    np.testing.assert_array_equal(layer.backward(dout), [[5.0, 0.0], [0.0, 8.0]])
+    np.testing.assert_array_equal(dout, [[5.0, 6.0], [7.0, 8.0]])  # the book's version zeroes it
+
+
+@pytest.mark.parametrize("layer_cls", [Relu, Sigmoid, Tanh])
+def test_activation_gradients(layer_cls, layer_check):
+    x = np.random.default_rng(1).standard_normal((4, 5))
+    x[np.abs(x) < 1e-3] = 0.5  # keep ReLU away from its kink
+    assert max(layer_check(layer_cls(), x).values()) < 1e-6
+
+
+def test_affine_gradients_and_shape_restore(layer_check):
+    rng = np.random.default_rng(2)
+    layer = Affine(rng.standard_normal((12, 5)), rng.standard_normal(5))
+    x = rng.standard_normal((3, 3, 2, 2))
+    errors = layer_check(layer, x)
+    assert set(errors) == {"x", "W", "b"} and max(errors.values()) < 1e-6
+    assert layer.backward(np.ones((3, 5))).shape == (3, 3, 2, 2)
+
+
+def test_affine_rejects_wrong_feature_count():
+    with pytest.raises(ValueError, match="expects 4 input features per sample, got 6"):
+        Affine(np.zeros((4, 2)), np.zeros(2)).forward(np.zeros((1, 6)))
+
+
+@pytest.mark.parametrize("one_hot", [False, True])
+def test_softmax_with_loss_gradient(one_hot):
+    from zerodl.gradient import numerical_gradient, relative_error
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 3))
+    t = np.array([0, 2, 1, 2])
+    labels = np.eye(3)[t] if one_hot else t
+    layer = SoftmaxWithLoss()
+    loss = layer.forward(x, labels)
+    y = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    assert loss == pytest.approx(-np.mean(np.log(y[np.arange(4), t])))
+    dx = layer.backward()
+    numerical = numerical_gradient(lambda _: SoftmaxWithLoss().forward(x, labels), x)
+    assert relative_error(dx, numerical) < 1e-6
+
+
+def test_softmax_with_loss_is_finite_for_extreme_scores():
+    layer = SoftmaxWithLoss()
+    loss = layer.forward(np.array([[1000.0, -1000.0]]), np.array([1]))
+    assert loss == pytest.approx(2000.0)
+    assert np.all(np.isfinite(layer.backward()))
+
+
+def test_float32_stays_float32():
+    x = np.ones((2, 3), np.float32)
+    for layer in (Relu(), Sigmoid(), Tanh()):
+        assert layer.forward(x).dtype == np.float32
+        assert layer.backward(x).dtype == np.float32
+    affine = Affine(np.ones((3, 2), np.float32), np.zeros(2, np.float32))
+    assert affine.forward(x).dtype == np.float32

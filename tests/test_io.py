@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+from safetensors.numpy import save_file
+
+from zerodl.errors import ModelFileError
+from zerodl.io import load_model, read_tensors
+from zerodl.nets import MultiLayerNet, ThreeLayerNet, TwoLayerNet
+
+
+def test_round_trip_rebuilds_architecture_and_weights(tmp_path):
+    net = MultiLayerNet(20, [7, 5], 3, activation="tanh", weight_decay_lambda=0.01, seed=3)
+    net.save(tmp_path / "m.safetensors", dataset="fashion-mnist")
+    loaded = load_model(tmp_path / "m.safetensors")
+    assert type(loaded) is MultiLayerNet and loaded.config() == net.config()
+    assert loaded.meta == {"dataset": "fashion-mnist"}
+    x = np.random.default_rng(0).random((4, 20)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+
+
+def test_three_layer_net_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    sizes = (6, 5, 4, 3)
+    params = {}
+    for i in (1, 2, 3):
+        params[f"W{i}"] = rng.standard_normal((sizes[i - 1], sizes[i])).astype(np.float32)
+        params[f"b{i}"] = rng.standard_normal(sizes[i]).astype(np.float32)
+    net = ThreeLayerNet(params)
+    net_path = tmp_path / "three.safetensors"
+    from zerodl.io import save_model
+    save_model(net, net_path)
+    x = rng.random((2, 6)).astype(np.float32)
+    np.testing.assert_array_equal(load_model(net_path).predict(x), net.predict(x))
+
+
+def test_book_names_save_params_and_load_params(tmp_path):
+    a, b = TwoLayerNet(4, 3, 2, seed=1), TwoLayerNet(4, 3, 2, seed=2)
+    a.save_params(tmp_path / "p.safetensors")
+    b.load_params(tmp_path / "p.safetensors")
+    for key in a.params:
+        np.testing.assert_array_equal(a.params[key], b.params[key])
+    assert b.layers["Affine1"].W is b.params["W1"], "layers and params must still share arrays"
+
+
+def tamper(tmp_path, change):
+    net = TwoLayerNet(4, 3, 2, seed=1)
+    net.save(tmp_path / "ok.safetensors")
+    tensors, meta = read_tensors(tmp_path / "ok.safetensors")
+    change(tensors, meta)
+    save_file(tensors, str(tmp_path / "bad.safetensors"), metadata=meta)
+    return tmp_path / "bad.safetensors"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t, m: t.pop("W2"), "missing tensor.*W2"),
+    (lambda t, m: t.update(W9=np.zeros(2, np.float32)), "unexpected tensor.*W9"),
+    (lambda t, m: t.update(W1=np.zeros((5, 3), np.float32)), r"W1 has shape \(5, 3\).*\(4, 3\)"),
+    (lambda t, m: t.update(b1=np.full(3, np.nan, np.float32)), "b1 holds NaN"),
+    (lambda t, m: m.update(config="{not json"), "not valid JSON"),
+    (lambda t, m: m.update(model="resnet"), "unknown model 'resnet'"),
+    (lambda t, m: m.pop("format"), "not a zerodl model file"),
+    (lambda t, m: m.update(config='{"input_size": 4}'), "config does not describe"),
+])
+def test_bad_model_files_get_clear_errors(tmp_path, change, message):
+    with pytest.raises(ModelFileError, match=message):
+        load_model(tamper(tmp_path, change))
+
+
+def test_not_a_model_file(tmp_path):
+    (tmp_path / "x.safetensors").write_bytes(b"this is not a model")
+    with pytest.raises(ModelFileError, match="not a zerodl model file"):
+        load_model(tmp_path / "x.safetensors")
+    with pytest.raises(ModelFileError, match="no such file"):
+        load_model(tmp_path / "missing.safetensors")

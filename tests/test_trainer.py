@@ -1,0 +1,155 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from zerodl.errors import DivergenceError
+from zerodl.io import load_model
+from zerodl.nets import MultiLayerNet, TwoLayerNet
+from zerodl.trainer import Trainer, TrainingInterrupted
+
+DATA_SNIPPET = """
+import numpy as np
+rng = np.random.default_rng(7)
+x = rng.standard_normal((230, 12)).astype(np.float32)
+t = (x[:, :3].sum(axis=1) > 0).astype(np.int64) + 2 * (x[:, 3] > 0)
+"""
+
+
+def toy_data():
+    scope = {}
+    exec(DATA_SNIPPET, scope)
+    return scope["x"], scope["t"]
+
+
+def make_trainer(out_dir=None, optimizer="adam", lr=0.01, epochs=5):
+    x, t = toy_data()
+    net = MultiLayerNet(12, [16, 8], 4, seed=3)
+    return Trainer(net, x[:200], t[:200], x[200:], t[200:], epochs=epochs, mini_batch_size=32,
+                   optimizer=optimizer, optimizer_param={"lr": lr}, verbose=False, seed=11,
+                   out_dir=out_dir)
+
+
+def assert_same_state(a: Trainer, b: Trainer):
+    for key in a.network.params:
+        np.testing.assert_array_equal(a.network.params[key], b.network.params[key])
+    assert a.history()["train_loss"] == b.history()["train_loss"]
+    assert a.history()["test_acc"] == b.history()["test_acc"]
+
+
+def test_whole_epochs_over_a_permutation():
+    trainer = make_trainer(epochs=1)
+    seen = []
+    original = trainer.network.loss_and_gradient
+
+    def spy(x, t):
+        seen.append(len(x))
+        return original(x, t)
+
+    trainer.network.loss_and_gradient = spy
+    trainer.train()
+    assert trainer.iter_per_epoch == 7 and seen == [32] * 6 + [8]
+
+
+def test_same_seed_is_bit_identical():
+    a, b = make_trainer(), make_trainer()
+    a.train()
+    b.train()
+    assert_same_state(a, b)
+    assert a.train_acc_list[-1] > 0.6
+
+
+def test_checkpoints_history_and_curves_are_written(tmp_path):
+    trainer = make_trainer(tmp_path, epochs=2)
+    trainer.train()
+    for name in ("checkpoint.safetensors", "model.safetensors", "metrics.csv", "loss.csv",
+                 "curves.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    rows = (tmp_path / "metrics.csv").read_text().splitlines()
+    assert rows[0].startswith("epoch,mean_loss,train_acc,test_acc") and len(rows) == 3
+    assert len((tmp_path / "loss.csv").read_text().splitlines()) == 1 + 2 * 7
+    assert load_model(tmp_path / "model.safetensors").config() == trainer.network.config()
+
+
+KILL_SCRIPT = DATA_SNIPPET + """
+import os, signal, sys
+from zerodl.nets import MultiLayerNet
+from zerodl.trainer import Trainer
+net = MultiLayerNet(12, [16, 8], 4, seed=3)
+trainer = Trainer(net, x[:200], t[:200], x[200:], t[200:], epochs=5, mini_batch_size=32,
+                  optimizer="adam", optimizer_param={"lr": 0.01}, verbose=False, seed=11,
+                  out_dir=sys.argv[1])
+step = trainer._train_step
+def step_then_die():
+    if trainer.epoch == 2 and trainer.step == 4:   # in the middle of epoch 3
+        os.kill(os.getpid(), signal.SIGKILL)
+    step()
+trainer._train_step = step_then_die
+trainer.train()
+"""
+
+
+def test_sigkill_in_epoch_3_then_resume_equals_uninterrupted_run(tmp_path):
+    result = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    assert not (tmp_path / "model.safetensors").exists()
+    resumed = make_trainer(tmp_path)
+    resumed.train(resume=True)
+    straight = make_trainer()
+    straight.train()
+    assert_same_state(resumed, straight)
+
+
+def test_ctrl_c_writes_mid_epoch_checkpoint_and_resumes_exactly(tmp_path):
+    trainer = make_trainer(tmp_path)
+    step = trainer._train_step
+
+    def step_then_interrupt():
+        step()
+        if trainer.epoch == 1 and trainer.step == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    trainer._train_step = step_then_interrupt
+    with pytest.raises(TrainingInterrupted, match="epoch 2, iteration 3"):
+        trainer.train()
+    resumed = make_trainer(tmp_path)
+    resumed.train(resume=True)
+    straight = make_trainer()
+    straight.train()
+    assert_same_state(resumed, straight)
+
+
+def test_divergence_stops_with_message_and_keeps_loadable_checkpoint(tmp_path):
+    trainer = make_trainer(tmp_path, optimizer="sgd", lr=1e6)
+    with pytest.raises(DivergenceError, match=r"loss became (nan|inf) at epoch 1, iteration \d+"):
+        trainer.train()
+    model = load_model(tmp_path / "checkpoint.safetensors")
+    assert all(np.all(np.isfinite(p)) for p in model.params.values())
+
+
+def test_resume_refuses_a_checkpoint_of_another_architecture(tmp_path):
+    make_trainer(tmp_path, epochs=1).train()
+    x, t = toy_data()
+    other = Trainer(TwoLayerNet(12, 5, 4), x, t, x, t, epochs=1, verbose=False, out_dir=tmp_path)
+    with pytest.raises(Exception, match="checkpoint is for model mlp"):
+        other.train(resume=True)
+
+
+def test_validation_accuracy_is_recorded(tmp_path):
+    x, t = toy_data()
+    trainer = Trainer(TwoLayerNet(12, 8, 4, seed=0), x[:150], t[:150], x[200:], t[200:],
+                      epochs=2, verbose=False, x_val=x[150:200], t_val=t[150:200],
+                      optimizer_param={"lr": 0.1})
+    history = trainer.train()
+    assert len(history["val_acc"]) == 2 and json.dumps(history)
+
+
+def test_bad_arguments():
+    x, t = toy_data()
+    with pytest.raises(ValueError, match="200 training samples but 230 labels"):
+        Trainer(TwoLayerNet(12, 8, 4), x[:200], t, x, t)
