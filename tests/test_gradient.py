@@ -40,3 +40,20 @@ def test_relative_error():
     assert relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
     assert relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.2])) == pytest.approx(0.2 / 2.2)
     assert relative_error(np.zeros(2), np.zeros(2)) == 0.0
+    assert relative_error(np.array([0.0]), np.array([3e-10])) == pytest.approx(3e-10)
+    assert relative_error(np.array([0.0]), np.array([1e-3])) == 1.0
+
+
+def test_sampled_gradient_check_finds_a_broken_backward():
+    from zerodl.gradient import gradient_check
+    from zerodl.nets import MultiLayerNet
+
+    rng = np.random.default_rng(0)
+    net = MultiLayerNet(5, [4], 3, activation="tanh", seed=0, dtype=np.float64)
+    x, t = rng.standard_normal((3, 5)), rng.integers(0, 3, 3)
+    assert max(gradient_check(net, x, t, samples=6).values()) < 1e-6
+    tanh = net.layers["Activation_function1"]
+    original = tanh.backward
+    tanh.backward = lambda dout: original(dout) * 1.01
+    errors = gradient_check(net, x, t, samples=6)
+    assert errors["W1"] > 1e-3 and errors["W2"] < 1e-6

@@ -10,5 +10,22 @@ from zerodl.layers.basic import (
     SoftmaxWithLoss,
     Tanh,
 )
+from zerodl.layers.conv import AvgPooling, Convolution, Flatten, Pooling
+from zerodl.layers.norm import BatchNormalization, Dropout
 
-__all__ = ["AddLayer", "Affine", "Layer", "MulLayer", "Relu", "Sigmoid", "SoftmaxWithLoss", "Tanh"]
+__all__ = [
+    "AddLayer",
+    "Affine",
+    "AvgPooling",
+    "BatchNormalization",
+    "Convolution",
+    "Dropout",
+    "Flatten",
+    "Layer",
+    "MulLayer",
+    "Pooling",
+    "Relu",
+    "Sigmoid",
+    "SoftmaxWithLoss",
+    "Tanh",
+]

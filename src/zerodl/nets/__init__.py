@@ -1,11 +1,15 @@
 """The book's networks, one file each, and a registry to rebuild them by name from a model file."""
 
 from zerodl.nets.base import Network
+from zerodl.nets.deep_conv_net import DeepConvNet
 from zerodl.nets.multi_layer_net import MultiLayerNet
+from zerodl.nets.multi_layer_net_extend import MultiLayerNetExtend
+from zerodl.nets.simple_conv_net import SimpleConvNet
 from zerodl.nets.three_layer_net import ThreeLayerNet
 from zerodl.nets.two_layer_net import TwoLayerNet
 
-MODELS = {cls.model_name: cls for cls in (ThreeLayerNet, TwoLayerNet, MultiLayerNet)}
+MODELS = {cls.model_name: cls for cls in (ThreeLayerNet, TwoLayerNet, MultiLayerNet,
+                                           MultiLayerNetExtend, SimpleConvNet, DeepConvNet)}
 
 
 def build_model(name: str, config: dict, dtype=None):
@@ -20,4 +24,14 @@ def build_model(name: str, config: dict, dtype=None):
     return cls(**config, **kwargs)
 
 
-__all__ = ["MODELS", "MultiLayerNet", "Network", "ThreeLayerNet", "TwoLayerNet", "build_model"]
+__all__ = [
+    "MODELS",
+    "DeepConvNet",
+    "MultiLayerNet",
+    "MultiLayerNetExtend",
+    "Network",
+    "SimpleConvNet",
+    "ThreeLayerNet",
+    "TwoLayerNet",
+    "build_model",
+]

@@ -32,16 +32,26 @@ class Network:
         self.rng = np.random.default_rng(seed)
         self.weight_decay_lambda = weight_decay_lambda
         self.training = False
-        # params key -> (layer, attribute name) for every parameter
+        # params key -> (layer, attribute name) for every parameter, and likewise for buffers:
+        # state that is saved but not trained (BatchNormalization's running averages)
         self._owners: dict[str, tuple[Layer, str]] = {}
+        self._buffer_owners: dict[str, tuple[Layer, str]] = {}
 
-    def add_layer(self, name: str, layer: Layer, **param_keys: str) -> Layer:
-        """Append a layer; param_keys maps its attributes to params keys, e.g. W='W1', b='b1'."""
+    def add_layer(self, name: str, layer: Layer, buffers: dict[str, str] | None = None,
+                  **param_keys: str) -> Layer:
+        """Append a layer; param_keys maps its attributes to params keys, e.g. W='W1', b='b1',
+        and buffers its saved non-trained attributes, e.g. {'running_mean': 'running_mean1'}."""
         self.layers[name] = layer
         for attr, key in param_keys.items():
             self.params[key] = getattr(layer, attr)
             self._owners[key] = (layer, attr)
+        for attr, key in (buffers or {}).items():
+            self._buffer_owners[key] = (layer, attr)
         return layer
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """Saved state that is not trained by gradients, keyed like params."""
+        return {key: getattr(layer, attr) for key, (layer, attr) in self._buffer_owners.items()}
 
     # -- modes ---------------------------------------------------------------------------------
     def train(self, mode: bool = True) -> Network:
@@ -82,6 +92,8 @@ class Network:
         dout = self.last_layer.backward(1.0)
         for layer in reversed(self.layers.values()):
             dout = layer.backward(dout)
+            if dout is None:  # a first layer that skips its unused input gradient
+                break
         grads = {key: getattr(layer, "d" + attr) for key, (layer, attr) in self._owners.items()}
         if self.weight_decay_lambda:
             for key in self._decayed_keys():
@@ -92,11 +104,11 @@ class Network:
         """Gradients of the loss by backpropagation, keyed like params."""
         return self.loss_and_gradient(x, t)[1]
 
-    def numerical_gradient(self, x: np.ndarray, t) -> dict[str, np.ndarray]:
+    def numerical_gradient(self, x: np.ndarray, t, h: float = 1e-4) -> dict[str, np.ndarray]:
         """Gradients by central differences (slow: for checking backprop on small inputs)."""
         def f(_):
             return self.loss(x, t, train_flg=True)
-        return {key: numerical_gradient(f, param) for key, param in self.params.items()}
+        return {key: numerical_gradient(f, param, h) for key, param in self.params.items()}
 
     def accuracy(self, x: np.ndarray, t, batch_size: int = 1000) -> float:
         """Fraction of samples whose highest score is the true class (t integer or one-hot)."""

@@ -1,0 +1,108 @@
+"""Chapter 6's regularising layers: Batch Normalization and Dropout.
+
+Both behave differently in training and in inference, so their forward takes train_flg.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zerodl.layers.basic import Layer
+
+
+class BatchNormalization(Layer):
+    """Normalise each feature (N, D) or each channel (N, C, H, W) to zero mean, unit variance,
+    then scale by gamma and shift by beta: shape in -> same shape out.
+
+    Training uses the batch's statistics and updates running averages; inference uses those
+    averages. For 4-D input the statistics are per channel, over N, H and W (the book's code
+    normalises every activation separately, which is not Batch Normalization for convolutions).
+    """
+
+    param_names = ("gamma", "beta")
+    has_train_mode = True
+
+    def __init__(self, gamma: np.ndarray, beta: np.ndarray, momentum: float = 0.9,
+                 running_mean: np.ndarray | None = None, running_var: np.ndarray | None = None,
+                 eps: float = 1e-5) -> None:
+        self.gamma, self.beta = gamma, beta
+        self.momentum, self.eps = momentum, eps
+        self.running_mean = np.zeros_like(gamma) if running_mean is None else running_mean
+        self.running_var = np.ones_like(gamma) if running_var is None else running_var
+        self.dgamma = self.dbeta = None
+
+    @staticmethod
+    def _to_2d(x: np.ndarray) -> np.ndarray:
+        """(N, C, H, W) -> (N*H*W, C) so that each column is one channel; (N, D) unchanged."""
+        return x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1]) if x.ndim == 4 else x
+
+    @staticmethod
+    def _from_2d(x2: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        if len(shape) == 4:
+            n, c, h, w = shape
+            return x2.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+        return x2
+
+    def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
+        if x.ndim not in (2, 4) or x.shape[1] != self.gamma.shape[0]:
+            raise ValueError(f"BatchNormalization with {self.gamma.shape[0]} features/channels got"
+                             f" input of shape {x.shape}; expected (N, D) or (N, C, H, W)")
+        self.input_shape = x.shape
+        x2 = self._to_2d(x)
+        if train_flg:
+            mu = x2.mean(axis=0)
+            xc = x2 - mu
+            var = np.mean(xc**2, axis=0)
+            std = np.sqrt(var + self.eps)
+            self.batch_size, self.xc, self.std = x2.shape[0], xc, std
+            self.xn = xc / std
+            self.running_mean[...] = self.momentum * self.running_mean + (1 - self.momentum) * mu
+            self.running_var[...] = self.momentum * self.running_var + (1 - self.momentum) * var
+            xn = self.xn
+        else:
+            xn = (x2 - self.running_mean) / np.sqrt(self.running_var + self.eps)
+        return self._from_2d(self.gamma * xn + self.beta, x.shape)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        d2 = self._to_2d(dout)
+        self.dbeta = d2.sum(axis=0)
+        self.dgamma = np.sum(self.xn * d2, axis=0)
+        dxn = self.gamma * d2
+        dxc = dxn / self.std
+        dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
+        dvar = 0.5 * dstd / self.std
+        dxc = dxc + (2.0 / self.batch_size) * self.xc * dvar
+        dmu = np.sum(dxc, axis=0)
+        dx = dxc - dmu / self.batch_size
+        return self._from_2d(dx, self.input_shape)
+
+
+class Dropout(Layer):
+    """Drop each unit with probability dropout_ratio while training: any shape -> same shape.
+
+    scale='inverted' (default) multiplies kept units by 1 / (1 - p) in training, so inference is
+    the identity. scale='book' keeps the book's variant: no scaling in training, times (1 - p)
+    in inference. Both give the same expected output.
+    """
+
+    has_train_mode = True
+
+    def __init__(self, dropout_ratio: float = 0.5, *, scale: str = "inverted",
+                 rng: np.random.Generator | None = None) -> None:
+        if not 0 <= dropout_ratio < 1:
+            raise ValueError(f"dropout_ratio must lie in [0, 1), got {dropout_ratio}")
+        if scale not in ("inverted", "book"):
+            raise ValueError(f"Dropout scale must be 'inverted' or 'book', got {scale!r}")
+        self.dropout_ratio, self.scale = dropout_ratio, scale
+        self.rng = rng if rng is not None else np.random.default_rng()
+
+    def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
+        keep = 1.0 - self.dropout_ratio
+        if train_flg:
+            self.mask = self.rng.random(x.shape, dtype=np.float32) >= self.dropout_ratio
+            self.mask_scale = (1.0 / keep) if self.scale == "inverted" else 1.0
+            return x * self.mask * np.asarray(self.mask_scale, dtype=x.dtype)
+        return x if self.scale == "inverted" else x * np.asarray(keep, dtype=x.dtype)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * self.mask * np.asarray(self.mask_scale, dtype=dout.dtype)

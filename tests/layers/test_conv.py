@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+
+from zerodl.layers import AvgPooling, Convolution, Flatten, Pooling
+
+
+@pytest.mark.parametrize(("stride", "pad"), [(1, 0), (1, 1), (2, 1), (2, 0), (1, 2)])
+def test_convolution_gradients(layer_check, stride, pad):
+    rng = np.random.default_rng(0)
+    layer = Convolution(rng.standard_normal((4, 2, 3, 3)), rng.standard_normal(4), stride, pad)
+    errors = layer_check(layer, rng.standard_normal((2, 2, 6, 5)))
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_convolution_matches_direct_sum():
+    rng = np.random.default_rng(1)
+    W, b, x = rng.standard_normal((2, 3, 3, 3)), rng.standard_normal(2), rng.standard_normal((1, 3, 5, 5))
+    out = Convolution(W, b, stride=1, pad=1).forward(x)
+    xp = np.pad(x, [(0, 0), (0, 0), (1, 1), (1, 1)])
+    expected = np.empty((1, 2, 5, 5))
+    for f in range(2):
+        for i in range(5):
+            for j in range(5):
+                expected[0, f, i, j] = np.sum(xp[0, :, i:i + 3, j:j + 3] * W[f]) + b[f]
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+
+
+def test_convolution_can_skip_input_gradient():
+    rng = np.random.default_rng(2)
+    layer = Convolution(rng.standard_normal((2, 1, 3, 3)), np.zeros(2))
+    layer.needs_input_grad = False
+    out = layer.forward(rng.standard_normal((2, 1, 5, 5)))
+    assert layer.backward(np.ones_like(out)) is None and layer.dW.shape == (2, 1, 3, 3)
+
+
+@pytest.mark.parametrize("cls", [Pooling, AvgPooling])
+@pytest.mark.parametrize(("size", "stride", "pad"), [(2, 2, 0), (3, 2, 1), (2, 1, 0), (3, 3, 1)])
+def test_pooling_gradients(layer_check, cls, size, stride, pad):
+    x = np.random.default_rng(3).permutation(2 * 3 * 6 * 6).reshape(2, 3, 6, 6) / 10.0
+    errors = layer_check(cls(size, size, stride, pad), x)
+    assert errors["x"] < 1e-6
+
+
+def test_max_pooling_values_and_negative_padding():
+    x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]]) - 10
+    np.testing.assert_array_equal(Pooling(2, 2, 2).forward(x), [[[[-6.0]]]])
+    # With pad 1 every 2x2 window holds one real pixel and three pad cells: the pixel must win.
+    np.testing.assert_array_equal(Pooling(2, 2, stride=2, pad=1).forward(x),
+                                  [[[[-9.0, -8.0], [-7.0, -6.0]]]])
+
+
+def test_average_pooling_values():
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    np.testing.assert_array_equal(AvgPooling(2, 2, 2).forward(x), [[[[2.5, 4.5], [10.5, 12.5]]]])
+
+
+def test_flatten_round_trip():
+    x = np.arange(24.0).reshape(2, 3, 2, 2)
+    layer = Flatten()
+    assert layer.forward(x).shape == (2, 12)
+    np.testing.assert_array_equal(layer.backward(np.ones((2, 12))), np.ones_like(x))
+
+
+def test_conv_layers_keep_float32():
+    x = np.ones((2, 1, 6, 6), np.float32)
+    conv = Convolution(np.ones((2, 1, 3, 3), np.float32), np.zeros(2, np.float32), pad=1)
+    y = conv.forward(x)
+    assert y.dtype == np.float32 and conv.backward(y).dtype == np.float32
+    pool = Pooling(2, 2, 2)
+    p = pool.forward(y)
+    assert p.dtype == np.float32 and pool.backward(p).dtype == np.float32
+
+
+def test_bad_input_shapes():
+    with pytest.raises(ValueError, match=r"expects \(N, 3, H, W\)"):
+        Convolution(np.zeros((2, 3, 3, 3)), np.zeros(2)).forward(np.zeros((1, 1, 5, 5)))
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        Pooling(2, 2).forward(np.zeros((4, 4)))
