@@ -24,7 +24,29 @@ def output_size(size: int, filter_size: int, stride: int, pad: int) -> int:
 
 def im2col(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0,
            *, pad_value: float = 0.0) -> np.ndarray:
-    """(N, C, H, W) -> (N*OH*OW, C*filter_h*filter_w), keeping the input's dtype."""
+    """(N, C, H, W) -> (N*OH*OW, C*filter_h*filter_w), keeping the input's dtype.
+
+    The book's layout: one row per output pixel, one column per (channel, filter row, filter
+    column). It is returned as the transposed view of im2col_t, which builds the same matrix
+    column by column.
+    """
+    return im2col_t(input_data, filter_h, filter_w, stride, pad, pad_value=pad_value).T
+
+
+def col2im(col: np.ndarray, input_shape: tuple[int, int, int, int], filter_h: int, filter_w: int,
+           stride: int = 1, pad: int = 0) -> np.ndarray:
+    """(N*OH*OW, C*filter_h*filter_w) -> (N, C, H, W): the adjoint of im2col (overlaps add up)."""
+    return col2im_t(col.T, input_shape, filter_h, filter_w, stride, pad)
+
+
+def im2col_t(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0,
+             *, pad_value: float = 0.0) -> np.ndarray:
+    """The transpose of im2col, (C*filter_h*filter_w, N*OH*OW), as a C-contiguous array.
+
+    Why transposed: building it copies whole runs of output pixels (rows of the image) at a
+    time, where the book's row-per-pixel layout copies runs of filter_w values. The convolution
+    is then W (FN, C*FH*FW) @ col_t instead of col @ W.T: the same product, faster to build.
+    """
     if input_data.ndim != 4:
         raise ValueError(f"im2col expects (N, C, H, W) input, got shape {input_data.shape}")
     N, C, H, W = input_data.shape
@@ -36,28 +58,29 @@ def im2col(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1
                      constant_values=pad_value)
     img = np.ascontiguousarray(img)
     sn, sc, sh, sw = img.strides
-    # A view of every patch without copying: patches[n, oh, ow, c, fh, fw]. The one copy happens
-    # in the reshape below, which lays the patches out as rows.
-    patches = as_strided(img, shape=(N, out_h, out_w, C, filter_h, filter_w),
-                         strides=(sn, sh * stride, sw * stride, sc, sh, sw), writeable=False)
-    return patches.reshape(N * out_h * out_w, C * filter_h * filter_w)
+    # A view of every patch without copying: patches[c, fh, fw, n, oh, ow]. The one copy happens
+    # in the reshape below.
+    patches = as_strided(img, shape=(C, filter_h, filter_w, N, out_h, out_w),
+                         strides=(sc, sh, sw, sn, sh * stride, sw * stride), writeable=False)
+    return patches.reshape(C * filter_h * filter_w, N * out_h * out_w)
 
 
-def col2im(col: np.ndarray, input_shape: tuple[int, int, int, int], filter_h: int, filter_w: int,
-           stride: int = 1, pad: int = 0) -> np.ndarray:
-    """(N*OH*OW, C*filter_h*filter_w) -> (N, C, H, W): the adjoint of im2col (overlaps add up)."""
+def col2im_t(col_t: np.ndarray, input_shape: tuple[int, int, int, int], filter_h: int,
+             filter_w: int, stride: int = 1, pad: int = 0) -> np.ndarray:
+    """(C*filter_h*filter_w, N*OH*OW) -> (N, C, H, W): the adjoint of im2col_t."""
     N, C, H, W = input_shape
     out_h = output_size(H, filter_h, stride, pad)
     out_w = output_size(W, filter_w, stride, pad)
-    if col.shape != (N * out_h * out_w, C * filter_h * filter_w):
-        raise ValueError(f"col2im: col has shape {col.shape}, expected"
+    if col_t.shape != (C * filter_h * filter_w, N * out_h * out_w):
+        raise ValueError(f"col2im: col has shape {col_t.T.shape}, expected"
                          f" {(N * out_h * out_w, C * filter_h * filter_w)} for input {input_shape}")
-    patches = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1), dtype=col.dtype)
+    patches = col_t.reshape(C, filter_h, filter_w, N, out_h, out_w)
+    # Accumulate in (C, N, H, W) order so that every add below reads and writes whole image rows.
+    img = np.zeros((C, N, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1), dtype=col_t.dtype)
     # One vectorised add per filter tap (FH*FW of them), each covering every image and output pixel.
     for y in range(filter_h):
         y_max = y + stride * out_h
         for x in range(filter_w):
             x_max = x + stride * out_w
-            img[:, :, y:y_max:stride, x:x_max:stride] += patches[:, :, y, x, :, :]
-    return img[:, :, pad:H + pad, pad:W + pad]
+            img[:, :, y:y_max:stride, x:x_max:stride] += patches[:, y, x]
+    return img[:, :, pad:H + pad, pad:W + pad].transpose(1, 0, 2, 3)

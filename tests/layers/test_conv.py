@@ -76,3 +76,16 @@ def test_bad_input_shapes():
         Convolution(np.zeros((2, 3, 3, 3)), np.zeros(2)).forward(np.zeros((1, 1, 5, 5)))
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         Pooling(2, 2).forward(np.zeros((4, 4)))
+
+
+def test_max_pooling_ties_send_gradient_to_one_position():
+    x = np.zeros((1, 1, 4, 4))
+    x[0, 0, 2:, 2:] = [[1.0, 3.0], [3.0, 2.0]]
+    for layer in (Pooling(2, 2, 2), Pooling(2, 2, 2, pad=1)):
+        out = layer.forward(x)
+        dx = layer.backward(np.ones_like(out))
+        assert dx.sum() == out.size, "each window passes its gradient on exactly once"
+    layer = Pooling(2, 2, 2)
+    layer.forward(x)
+    dx = layer.backward(np.ones((1, 1, 2, 2)))
+    np.testing.assert_array_equal(dx[0, 0], [[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 0, 1], [0, 0, 0, 0]])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zerodl.im2col import col2im, im2col, output_size
+from zerodl.im2col import col2im, col2im_t, im2col, im2col_t, output_size
 from zerodl.layers.basic import Layer
 
 
@@ -29,27 +29,31 @@ class Convolution(Layer):
         out_h = output_size(H, FH, self.stride, self.pad)
         out_w = output_size(W, FW, self.stride, self.pad)
         self.x_shape = x.shape
-        self.col = im2col(x, FH, FW, self.stride, self.pad)
-        self.col_W = self.W.reshape(FN, -1).T
-        out = self.col @ self.col_W + self.b
-        return out.reshape(N, out_h, out_w, FN).transpose(0, 3, 1, 2)
+        # The book computes im2col(x) @ W.reshape(FN, -1).T; this is the same product transposed,
+        # W_mat @ im2col_t(x), whose (FN, N*OH*OW) result is the output with N and FN swapped.
+        self.col_t = im2col_t(x, FH, FW, self.stride, self.pad)
+        self.W_mat = self.W.reshape(FN, -1)
+        out = self.W_mat @ self.col_t
+        out += self.b[:, None]
+        return out.reshape(FN, N, out_h, out_w).transpose(1, 0, 2, 3)
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
-        FN, C, FH, FW = self.W.shape
-        dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)
-        self.db = dout.sum(axis=0)
-        self.dW = (self.col.T @ dout).T.reshape(FN, C, FH, FW)
+        FN = self.W.shape[0]
+        dout_t = dout.transpose(1, 0, 2, 3).reshape(FN, -1)
+        self.db = dout_t.sum(axis=1)
+        self.dW = (dout_t @ self.col_t.T).reshape(self.W.shape)
         if not self.needs_input_grad:
             return None
-        dcol = dout @ self.col_W.T
-        return col2im(dcol, self.x_shape, FH, FW, self.stride, self.pad)
+        dcol_t = self.W_mat.T @ dout_t
+        return col2im_t(dcol_t, self.x_shape, *self.W.shape[2:], self.stride, self.pad)
 
 
 class Pooling(Layer):
     """Max pooling over pool_h x pool_w windows: (N, C, H, W) -> (N, C, OH, OW).
 
-    Padding is filled with -inf, so a padded border never wins the max (the book pads with 0,
-    which is wrong for negative inputs).
+    The book's way, which works for any stride and padding: im2col lays each window out as a
+    row, and the max is taken along rows. Padding is filled with -inf, so a padded border never
+    wins the max (the book pads with 0, which is wrong for negative inputs).
     """
 
     def __init__(self, pool_h: int, pool_w: int, stride: int = 2, pad: int = 0) -> None:
@@ -60,17 +64,10 @@ class Pooling(Layer):
         return (self.pad == 0 and self.stride == self.pool_h == self.pool_w
                 and shape[2] % self.stride == 0 and shape[3] % self.stride == 0)
 
-    def _windows(self, x: np.ndarray) -> np.ndarray:
-        """Each window as a row: (N*C*OH*OW, pool_h*pool_w), windows ordered (N, C, OH, OW)."""
-        N, C, H, W = x.shape
-        p = self.stride
-        if self._tiles(x.shape):
-            # Non-overlapping windows are a reshape away: no im2col copy of the input needed.
-            t = x.reshape(N, C, H // p, p, W // p, p).transpose(0, 1, 2, 4, 3, 5)
-            return t.reshape(-1, p * p)
-        col = im2col(x.reshape(N * C, 1, H, W), self.pool_h, self.pool_w, self.stride, self.pad,
-                     pad_value=-np.inf)
-        return col
+    def _taps(self):
+        """(row, col) of each position in a window; x[:, :, i::p, j::p] holds that position of
+        every window when windows tile the input."""
+        return [(i, j) for i in range(self.pool_h) for j in range(self.pool_w)]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if x.ndim != 4:
@@ -79,35 +76,42 @@ class Pooling(Layer):
         out_h = output_size(H, self.pool_h, self.stride, self.pad)
         out_w = output_size(W, self.pool_w, self.stride, self.pad)
         self.x_shape = x.shape
-        windows = self._windows(x)
+        if self._tiles(x.shape):
+            # Fast path, same result: a running max over the window's positions, each position a
+            # strided view of the input, so no window is ever copied out.
+            p = self.stride
+            out = x[:, :, 0::p, 0::p].copy()
+            for i, j in self._taps()[1:]:
+                np.maximum(out, x[:, :, i::p, j::p], out=out)
+            self.x, self.out = x, out
+            return out
+        windows = im2col(x.reshape(N * C, 1, H, W), self.pool_h, self.pool_w, self.stride,
+                         self.pad, pad_value=-np.inf)
         self.arg_max = np.argmax(windows, axis=1)
         out = windows[np.arange(windows.shape[0]), self.arg_max]
         return out.reshape(N, C, out_h, out_w)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        N, C, H, W = self.x_shape
+        if self._tiles(self.x_shape):
+            # Each window's gradient goes to the first position that holds its max (as argmax).
+            p = self.stride
+            dx = np.empty(self.x_shape, dtype=dout.dtype)
+            taken = np.zeros(self.out.shape, dtype=bool)
+            for i, j in self._taps():
+                hit = self.x[:, :, i::p, j::p] == self.out
+                hit &= ~taken
+                taken |= hit
+                dx[:, :, i::p, j::p] = np.where(hit, dout, 0)
+            return dx
         dwin = np.zeros((dout.size, self.pool_h * self.pool_w), dtype=dout.dtype)
         dwin[np.arange(dout.size), self.arg_max] = dout.reshape(-1)
-        return self._scatter(dwin)
-
-    def _scatter(self, dwin: np.ndarray) -> np.ndarray:
-        """Send each window row's gradients back to the input pixels (the adjoint of _windows)."""
-        N, C, H, W = self.x_shape
-        p = self.stride
-        if self._tiles(self.x_shape):
-            t = dwin.reshape(N, C, H // p, W // p, p, p).transpose(0, 1, 2, 4, 3, 5)
-            return t.reshape(N, C, H, W)
         dx = col2im(dwin, (N * C, 1, H, W), self.pool_h, self.pool_w, self.stride, self.pad)
         return dx.reshape(N, C, H, W)
 
 
 class AvgPooling(Pooling):
     """Average pooling: (N, C, H, W) -> (N, C, OH, OW); padding counts as zeros."""
-
-    def _windows(self, x):
-        if self._tiles(x.shape):
-            return super()._windows(x)
-        N, C, H, W = x.shape
-        return im2col(x.reshape(N * C, 1, H, W), self.pool_h, self.pool_w, self.stride, self.pad)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if x.ndim != 4:
@@ -116,12 +120,15 @@ class AvgPooling(Pooling):
         out_h = output_size(H, self.pool_h, self.stride, self.pad)
         out_w = output_size(W, self.pool_w, self.stride, self.pad)
         self.x_shape = x.shape
-        return self._windows(x).mean(axis=1).reshape(N, C, out_h, out_w)
+        windows = im2col(x.reshape(N * C, 1, H, W), self.pool_h, self.pool_w, self.stride, self.pad)
+        return windows.mean(axis=1).reshape(N, C, out_h, out_w)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        N, C, H, W = self.x_shape
         size = self.pool_h * self.pool_w
         dwin = np.repeat(dout.reshape(-1, 1) / size, size, axis=1).astype(dout.dtype, copy=False)
-        return self._scatter(dwin)
+        dx = col2im(dwin, (N * C, 1, H, W), self.pool_h, self.pool_w, self.stride, self.pad)
+        return dx.reshape(N, C, H, W)
 
 
 class Flatten(Layer):
