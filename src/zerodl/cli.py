@@ -105,18 +105,38 @@ def _dataset_meta(dataset: str) -> dict:
             "framing": "fit" if spec and spec.name == "fashion-mnist" else "digit"}
 
 
-def build_network(args, input_size: int):
-    from zerodl.nets import MultiLayerNet, TwoLayerNet
+CONV_MODELS = ("simple-conv", "deep-conv")
+DEFAULT_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "rmsprop": 0.001,
+              "adam": 0.001}
 
+
+def build_network(args, input_shape: tuple[int, ...]):
+    from zerodl.nets import (
+        DeepConvNet,
+        MultiLayerNet,
+        MultiLayerNetExtend,
+        SimpleConvNet,
+        TwoLayerNet,
+    )
+
+    if args.model == "simple-conv":
+        return SimpleConvNet(input_dim=input_shape, seed=args.seed)
+    if args.model == "deep-conv":
+        return DeepConvNet(input_dim=input_shape, seed=args.seed)
+    input_size = int(np.prod(input_shape))
     if args.model == "two-layer":
         hidden = _parse_hidden(args.hidden or "50")
         if len(hidden) != 1:
             raise UsageError("--model two-layer takes one hidden size, e.g. --hidden 50")
         return TwoLayerNet(input_size, hidden[0], 10, seed=args.seed)
     hidden = _parse_hidden(args.hidden or "100,100")
-    return MultiLayerNet(input_size, hidden, 10, activation=args.activation,
-                         weight_init_std=args.init, weight_decay_lambda=args.weight_decay,
-                         seed=args.seed)
+    common = {"activation": args.activation, "weight_init_std": args.init,
+              "weight_decay_lambda": args.weight_decay, "seed": args.seed}
+    if args.model == "mlp-extend":
+        return MultiLayerNetExtend(input_size, hidden, 10, use_batchnorm=args.batchnorm,
+                                   use_dropout=args.dropout > 0, dropout_ration=args.dropout or 0.5,
+                                   **common)
+    return MultiLayerNet(input_size, hidden, 10, **common)
 
 
 def cmd_train(args) -> int:
@@ -125,12 +145,13 @@ def cmd_train(args) -> int:
 
     if args.resume and args.out is None:
         raise UsageError("--resume needs --out DIR, the run directory to continue")
-    (x_train, t_train), (x_test, t_test) = _load_dataset(args)
+    conv = args.model in CONV_MODELS
+    (x_train, t_train), (x_test, t_test) = _load_dataset(args, flatten=not conv)
     x_val = t_val = None
     if args.val_split:
         (x_train, t_train), (x_val, t_val) = split_validation(x_train, t_train, args.val_split,
                                                               args.seed)
-    network = build_network(args, x_train.shape[1])
+    network = build_network(args, x_train.shape[1:])
     out = Path(args.out) if args.out else Path("runs") / (
         f"{args.model}-{Path(args.dataset).name}-{datetime.now():%Y%m%d-%H%M%S}")
     if (out / "checkpoint.safetensors").exists() and not args.resume:
@@ -138,8 +159,9 @@ def cmd_train(args) -> int:
                          " another --out")
     trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=args.epochs,
                       mini_batch_size=args.batch_size, optimizer=args.optimizer,
-                      optimizer_param={"lr": args.lr}, x_val=x_val, t_val=t_val, seed=args.seed,
-                      out_dir=out, verbose=not args.quiet, metadata=_dataset_meta(args.dataset))
+                      optimizer_param={"lr": args.lr or DEFAULT_LR[args.optimizer]},
+                      x_val=x_val, t_val=t_val, seed=args.seed, out_dir=out,
+                      verbose=not args.quiet, metadata=_dataset_meta(args.dataset))
     start = time.perf_counter()
     trainer.train(resume=args.resume)
     wall = time.perf_counter() - start
@@ -147,6 +169,14 @@ def cmd_train(args) -> int:
           f" {args.epochs} epochs, {wall:.1f} s)")
     print(f"model: {out / 'model.safetensors'}  curves: {out / 'curves.png'}"
           f"  history: {out / 'metrics.csv'}")
+    if args.dtype == "float16":
+        from zerodl.io import convert_dtype, save_model
+
+        half = convert_dtype(network, np.float16)
+        save_model(half, out / "model-float16.safetensors", **_dataset_meta(args.dataset))
+        accuracy = half.accuracy(x_test.astype(np.float16), t_test)
+        print(f"float16 inference: test accuracy {accuracy:.4f}"
+              f" ({out / 'model-float16.safetensors'})")
     return 0
 
 
@@ -165,18 +195,23 @@ def _model_inputs(model, x):
 
 def cmd_eval(args) -> int:
     model = _load_model(args.model_file)
+    if args.dtype:
+        from zerodl.io import convert_dtype
+
+        model = convert_dtype(model, np.dtype(args.dtype))
     dataset = args.dataset or getattr(model, "meta", {}).get("dataset")
     if not dataset:
         raise UsageError("name the dataset with --dataset")
     args.dataset = dataset
     _, (x_test, t_test) = _load_dataset(args)
-    predicted = model.predict_classes(_model_inputs(model, x_test))
+    dtype = model.params["W1"].dtype
+    predicted = model.predict_classes(_model_inputs(model, x_test.astype(dtype)))
     classes = getattr(model, "meta", {}).get("classes") or [str(i) for i in range(10)]
     n = len(classes)
     confusion = np.zeros((n, n), dtype=np.int64)
     np.add.at(confusion, (t_test, predicted), 1)
     accuracy = np.trace(confusion) / confusion.sum()
-    print(f"accuracy {accuracy:.4f} on {t_test.size} test images of {dataset}")
+    print(f"accuracy {accuracy:.4f} on {t_test.size} test images of {dataset} ({dtype})")
     print("per-class accuracy:")
     for i, name in enumerate(classes):
         total = confusion[i].sum()
@@ -202,6 +237,70 @@ def cmd_predict(args) -> int:
         top = np.argsort(probs)[::-1][:3]
         ranked = ", ".join(f"{classes[i]} ({probs[i]:.3f})" for i in top)
         print(f"{path}: {ranked}")
+    return 0
+
+
+# -- experiments ---------------------------------------------------------------------------------
+def _print_results(results: dict, indent: str = "  ") -> None:
+    for key, value in results.items():
+        if isinstance(value, dict):
+            print(f"{indent}{key}: " + ", ".join(f"{k} {v}" for k, v in value.items()))
+        else:
+            print(f"{indent}{key}: {value}")
+
+
+def cmd_experiment(args) -> int:
+    from zerodl.experiments import EXPERIMENTS
+
+    if args.name not in EXPERIMENTS:
+        raise UsageError(f"unknown experiment '{args.name}': use one of {', '.join(EXPERIMENTS)}")
+    out = Path(args.out)
+    start = time.perf_counter()
+    results = EXPERIMENTS[args.name](out, full=args.full, seed=args.seed, dataset=args.dataset,
+                                     data_dir=args.data_dir, download=not args.offline)
+    print(f"{args.name} ({time.perf_counter() - start:.0f} s); figures in {out}/")
+    _print_results(results)
+    return 0
+
+
+# -- search --------------------------------------------------------------------------------------
+def cmd_search(args) -> int:
+    from zerodl.search import SearchConfig, best_trials, completed, plot_search, run_search
+
+    if args.trials < 0 or args.workers < 1:
+        raise UsageError("--trials must be >= 0 and --workers >= 1")
+    config = SearchConfig(out_dir=args.out, trials=args.trials, workers=args.workers,
+                          epochs=args.epochs, seed=args.seed, sampler=args.sampler,
+                          storage=args.storage, dataset=args.dataset, data_dir=args.data_dir,
+                          download=not args.offline)
+    start = time.perf_counter()
+    study = run_search(config, resume=args.resume)
+    done = completed(study)
+    print(f"{len(done)} finished trials ({time.perf_counter() - start:.0f} s this run)")
+    print(f"  {'trial':>5} {'val acc':>8} {'train acc':>9} {'lr':>10} {'weight decay':>12}")
+    for t in best_trials(study):
+        print(f"  {t.number:5d} {t.value:8.4f} {t.user_attrs.get('train_acc', float('nan')):9.4f}"
+              f" {t.params['lr']:10.3e} {t.params['weight_decay']:12.3e}")
+    plot_search(study, Path(args.out) / "search.png")
+    print(f"best validation accuracy {study.best_value:.4f}; plot: {Path(args.out) / 'search.png'}")
+    return 0
+
+
+# -- bench ---------------------------------------------------------------------------------------
+def cmd_bench(args) -> int:
+    from zerodl.bench import MODELS, format_table, run_benchmark, torch_available, write_json
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise UsageError(f"unknown model(s) {', '.join(unknown)}: use {', '.join(MODELS)}")
+    if not args.no_torch and not torch_available():
+        log.info("PyTorch is not installed: measuring zerodl alone (pip install 'zerodl[bench]')")
+    results = run_benchmark(models, repeats=args.repeats, with_torch=not args.no_torch,
+                            memory=not args.no_memory)
+    print(format_table(results))
+    write_json(results, args.json)
+    print(f"results written to {args.json}")
     return 0
 
 
@@ -258,15 +357,18 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_data)
 
     p = sub.add_parser("train", help="train a network (MNIST by default)")
-    p.add_argument("--model", choices=["two-layer", "mlp"], default="two-layer")
+    p.add_argument("--model", default="two-layer",
+                   choices=["two-layer", "mlp", "mlp-extend", "simple-conv", "deep-conv"])
     p.add_argument("--hidden", help="hidden sizes, e.g. 50 or 100,100")
     p.add_argument("--activation", choices=["relu", "sigmoid", "tanh"], default="relu")
     p.add_argument("--init", default="he", help="weight init: he, xavier or a std (mlp)")
     p.add_argument("--weight-decay", type=float, default=0.0, help="L2 lambda (mlp)")
+    p.add_argument("--batchnorm", action="store_true", help="Batch Normalization (mlp-extend)")
+    p.add_argument("--dropout", type=float, default=0.0, help="dropout ratio (mlp-extend)")
     p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or a folder")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--lr", type=float, help="learning rate (default: 0.1 for sgd, 0.001 for adam)")
     p.add_argument("--optimizer", default="sgd",
                    choices=["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
     p.add_argument("--seed", type=int, default=0)
@@ -274,12 +376,16 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--val-split", type=float, default=0.0,
                    help="fraction of the training data held out for validation")
+    p.add_argument("--dtype", choices=["float32", "float16"], default="float32",
+                   help="float16: also save a half-precision model and report its accuracy")
     _add_data_options(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="accuracy, per-class accuracy and confusion matrix")
     p.add_argument("model_file", metavar="MODEL")
     p.add_argument("--dataset", help="default: the dataset the model was trained on")
+    p.add_argument("--dtype", choices=["float32", "float16", "float64"],
+                   help="run inference in this precision")
     _add_data_options(p)
     p.set_defaults(func=cmd_eval)
 
@@ -287,6 +393,37 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("model_file", metavar="MODEL")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("experiment", help="chapter 6's experiments, with figures")
+    p.add_argument("name", help="optimizers-2d, optimizers-mnist, weight-init, batchnorm, overfit")
+    p.add_argument("--out", default="figures", help="folder for the PNG figures")
+    p.add_argument("--full", action="store_true", help="the book-scale version (slower)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or a folder")
+    _add_data_options(p)
+    p.set_defaults(func=cmd_experiment)
+
+    p = sub.add_parser("search", help="random search of lr and weight decay (Optuna)")
+    p.add_argument("--trials", type=int, default=20, help="trials (with --resume: trials to add)")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes")
+    p.add_argument("--epochs", type=int, default=50, help="epochs per trial")
+    p.add_argument("--sampler", choices=["random", "tpe"], default="random")
+    p.add_argument("--storage", help="database URL shared by several machines (default: a"
+                   " journal file in --out)")
+    p.add_argument("--out", default="search", help="output directory")
+    p.add_argument("--resume", action="store_true", help="continue the study in --out/--storage")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or a folder")
+    _add_data_options(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("bench", help="training and inference speed, beside PyTorch if installed")
+    p.add_argument("--models", default="mlp,simple-conv,deep-conv")
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--json", default="bench.json", help="where to write the results")
+    p.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("gradcheck", help="backprop against numerical gradients")
     p.add_argument("--model", default="two-layer")

@@ -98,6 +98,16 @@ def load_state(model, tensors: dict[str, np.ndarray]) -> None:
         target[...] = tensors[key]
 
 
+def convert_dtype(model, dtype):
+    """A copy of `model` with its weights (and buffers) cast to `dtype`, e.g. np.float16."""
+    from zerodl.nets import build_model
+
+    copy = build_model(model.model_name, model.config(), dtype=np.dtype(dtype))
+    load_state(copy, state_dict(model))
+    copy.meta = dict(getattr(model, "meta", {}))
+    return copy
+
+
 def load_weights_into(model, path) -> None:
     """Load a model file's weights into an existing network of the same architecture."""
     tensors, _ = read_tensors(path)

@@ -11,6 +11,14 @@ import numpy as np
 from zerodl.functions import labels_to_indices, sigmoid
 
 
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b; float16 operands are multiplied with float32 accumulation, the result rounded back
+    to float16 (what half-precision hardware does, and NumPy has no fast float16 product)."""
+    if a.dtype == np.float16 or b.dtype == np.float16:
+        return np.matmul(a, b, dtype=np.float32).astype(np.float16)
+    return a @ b
+
+
 class Layer:
     """What every layer shares: the names of its parameters (gradients are 'd' + name)."""
 
@@ -93,7 +101,7 @@ class Affine(Layer):
                 f"Affine expects {self.W.shape[0]} input features per sample, got"
                 f" {self.x.shape[1]} (input shape {x.shape})"
             )
-        return self.x @ self.W + self.b
+        return matmul(self.x, self.W) + self.b
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         self.dW = self.x.T @ dout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zerodl.im2col import col2im, col2im_t, im2col, im2col_t, output_size
-from zerodl.layers.basic import Layer
+from zerodl.layers.basic import Layer, matmul
 
 
 class Convolution(Layer):
@@ -33,7 +33,7 @@ class Convolution(Layer):
         # W_mat @ im2col_t(x), whose (FN, N*OH*OW) result is the output with N and FN swapped.
         self.col_t = im2col_t(x, FH, FW, self.stride, self.pad)
         self.W_mat = self.W.reshape(FN, -1)
-        out = self.W_mat @ self.col_t
+        out = matmul(self.W_mat, self.col_t)
         out += self.b[:, None]
         return out.reshape(FN, N, out_h, out_w).transpose(1, 0, 2, 3)
 
