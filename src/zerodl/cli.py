@@ -286,6 +286,19 @@ def cmd_search(args) -> int:
     return 0
 
 
+# -- import-book ---------------------------------------------------------------------------------
+def cmd_import_book(args) -> int:
+    from zerodl.book_weights import import_book_model
+    from zerodl.io import save_model
+
+    net = import_book_model(args.pickle, args.model)
+    save_model(net, args.out, **_dataset_meta(args.dataset))
+    sizes = ", ".join(f"{k} {tuple(v.shape)}" for k, v in net.params.items())
+    print(f"imported {args.model} from {args.pickle} (no code run): {sizes}")
+    print(f"model: {args.out}")
+    return 0
+
+
 # -- bench ---------------------------------------------------------------------------------------
 def cmd_bench(args) -> int:
     from zerodl.bench import MODELS, format_table, run_benchmark, torch_available, write_json
@@ -416,6 +429,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or a folder")
     _add_data_options(p)
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("import-book", help="convert the book's weight pickles, safely")
+    p.add_argument("pickle", metavar="FILE.pkl")
+    p.add_argument("--model", required=True, choices=["three-layer", "simple-conv", "deep-conv"])
+    p.add_argument("--out", required=True, help="the zerodl model file to write")
+    p.add_argument("--dataset", default="mnist", help="dataset the weights were trained on")
+    p.set_defaults(func=cmd_import_book)
 
     p = sub.add_parser("bench", help="training and inference speed, beside PyTorch if installed")
     p.add_argument("--models", default="mlp,simple-conv,deep-conv")

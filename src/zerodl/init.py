@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
+
+from zerodl.errors import ModelFileError
 
 SCALE_NAMES = ("relu", "he", "sigmoid", "xavier")
 
@@ -26,6 +33,42 @@ def weight_scale(spec: str | float, fan_in: int) -> float:
     return float(spec)
 
 
+# Elements that parameter creation may still allocate; None outside parameter_budget().
+_budget: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("budget", default=None)
+
+
+@contextmanager
+def parameter_budget(elements: int) -> Iterator[None]:
+    """Fail with ModelFileError before allocating more than `elements` parameter elements.
+
+    Loading a model rebuilds it from the config in the file; a config that asks for far more
+    weights than the file holds is refused here, before the memory is taken.
+    """
+    token = _budget.set([elements])
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def _spend(shape: tuple[int, ...]) -> None:
+    budget = _budget.get()
+    if budget is None:
+        return
+    n = math.prod(int(d) for d in np.atleast_1d(shape))
+    if n > budget[0]:
+        raise ModelFileError(f"the config asks for a parameter of shape {tuple(np.atleast_1d(shape))},"
+                             " more weights than the file holds")
+    budget[0] -= n
+
+
 def gaussian(rng: np.random.Generator, shape: tuple[int, ...], std: float, dtype) -> np.ndarray:
     """Normal(0, std^2) weights of the given shape and dtype."""
+    _spend(shape)
     return (std * rng.standard_normal(shape)).astype(dtype)
+
+
+def constant(shape, value: float, dtype) -> np.ndarray:
+    """A parameter filled with `value` (zeros for biases, ones for BatchNorm's gamma)."""
+    _spend(shape)
+    return np.full(shape, value, dtype=dtype)

@@ -16,6 +16,7 @@ from safetensors.numpy import save as safetensors_bytes
 from zerodl import __version__
 from zerodl.atomic import atomic_write_bytes
 from zerodl.errors import ModelFileError
+from zerodl.init import parameter_budget
 
 MODEL_FORMAT = "zerodl-model"
 CHECKPOINT_FORMAT = "zerodl-checkpoint"
@@ -136,9 +137,13 @@ def load_model(path):
     dtype = dtypes.pop() if len(dtypes) == 1 else np.float32
     if dtype not in FLOAT_DTYPES:
         raise ModelFileError(f"{path}: tensors have dtype {dtype}, expected a float type")
+    # a config may not make the model allocate much more than the file holds (twice, for
+    # buffers such as running averages that are created beside their parameters)
+    budget = 2 * sum(v.size for v in tensors.values()) + 4096
     try:
-        model = build_model(name, config, dtype=dtype)
-    except (TypeError, ValueError, KeyError, IndexError, MemoryError) as e:
+        with parameter_budget(budget):
+            model = build_model(name, config, dtype=dtype)
+    except (TypeError, ValueError, KeyError, IndexError, MemoryError, OverflowError) as e:
         raise ModelFileError(f"{path}: config does not describe a valid {name!r} model ({e})") from None
     check_state(model, tensors, path)
     load_state(model, tensors)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from zerodl.im2col import output_size as conv_output_size
-from zerodl.init import gaussian, weight_scale
+from zerodl.init import constant, gaussian, weight_scale
 from zerodl.layers import Affine, Convolution, Dropout, Pooling, Relu
 from zerodl.nets.base import Network
 
@@ -33,7 +33,7 @@ class DeepConvNet(Network):
         for i, (fn, pad) in enumerate(CONV_PARAMS, start=1):
             fan_in = channels * 3 * 3
             W = gaussian(self.rng, (fn, channels, 3, 3), weight_scale("he", fan_in), self.dtype)
-            conv = Convolution(W, np.zeros(fn, self.dtype), stride=1, pad=pad)
+            conv = Convolution(W, constant(fn, 0, self.dtype), stride=1, pad=pad)
             conv.needs_input_grad = i > 1
             self.add_layer(f"Conv{i}", conv, W=f"W{i}", b=f"b{i}")
             self.add_layer(f"Relu{i}", Relu())
@@ -43,12 +43,12 @@ class DeepConvNet(Network):
                 h, w = conv_output_size(h, 2, 2, 0), conv_output_size(w, 2, 2, 0)
         flat = channels * h * w
         W7 = gaussian(self.rng, (flat, hidden_size), weight_scale("he", flat), self.dtype)
-        self.add_layer("Affine1", Affine(W7, np.zeros(hidden_size, self.dtype)), W="W7", b="b7")
+        self.add_layer("Affine1", Affine(W7, constant(hidden_size, 0, self.dtype)), W="W7", b="b7")
         self.add_layer("Relu7", Relu())
         self.add_layer("Dropout1", Dropout(dropout_ratio, scale=dropout_scale, rng=self.rng))
         W8 = gaussian(self.rng, (hidden_size, output_size), weight_scale("he", hidden_size),
                       self.dtype)
-        self.add_layer("Affine2", Affine(W8, np.zeros(output_size, self.dtype)), W="W8", b="b8")
+        self.add_layer("Affine2", Affine(W8, constant(output_size, 0, self.dtype)), W="W8", b="b8")
         self.add_layer("Dropout2", Dropout(dropout_ratio, scale=dropout_scale, rng=self.rng))
 
     def config(self) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zerodl.init import gaussian, weight_scale
+from zerodl.init import constant, gaussian, weight_scale
 from zerodl.layers import Affine, Relu, Sigmoid, Tanh
 from zerodl.nets.base import Network
 
@@ -33,7 +33,7 @@ class MultiLayerNet(Network):
         for i in range(1, len(sizes)):
             std = weight_scale(self.weight_init_std, sizes[i - 1])
             W = gaussian(self.rng, (sizes[i - 1], sizes[i]), std, self.dtype)
-            self.add_layer(f"Affine{i}", Affine(W, np.zeros(sizes[i], self.dtype)),
+            self.add_layer(f"Affine{i}", Affine(W, constant(sizes[i], 0, self.dtype)),
                            W=f"W{i}", b=f"b{i}")
             if i < len(sizes) - 1:
                 self.add_hidden_layers(i)

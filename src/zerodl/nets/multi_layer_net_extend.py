@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from zerodl.init import constant
 from zerodl.layers import BatchNormalization, Dropout
 from zerodl.nets.multi_layer_net import MultiLayerNet
 
@@ -28,7 +29,7 @@ class MultiLayerNetExtend(MultiLayerNet):
     def add_hidden_layers(self, i: int) -> None:
         if self.use_batchnorm:
             size = self.hidden_size_list[i - 1]
-            bn = BatchNormalization(np.ones(size, self.dtype), np.zeros(size, self.dtype))
+            bn = BatchNormalization(constant(size, 1, self.dtype), constant(size, 0, self.dtype))
             self.add_layer(f"BatchNorm{i}", bn, gamma=f"gamma{i}", beta=f"beta{i}",
                            buffers={"running_mean": f"running_mean{i}",
                                     "running_var": f"running_var{i}"})

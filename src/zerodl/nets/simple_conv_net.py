@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zerodl.im2col import output_size as conv_output_size
-from zerodl.init import gaussian, weight_scale
+from zerodl.init import constant, gaussian, weight_scale
 from zerodl.layers import Affine, Convolution, Pooling, Relu
 from zerodl.nets.base import Network
 
@@ -34,17 +34,17 @@ class SimpleConvNet(Network):
         def weights(shape, fan_in):
             return gaussian(self.rng, shape, weight_scale(weight_init_std, fan_in), self.dtype)
 
-        conv = Convolution(weights((fn, c, fs, fs), c * fs * fs), np.zeros(fn, self.dtype),
+        conv = Convolution(weights((fn, c, fs, fs), c * fs * fs), constant(fn, 0, self.dtype),
                            stride, pad)
         conv.needs_input_grad = False
         self.add_layer("Conv1", conv, W="W1", b="b1")
         self.add_layer("Relu1", Relu())
         self.add_layer("Pool1", Pooling(pool_h=2, pool_w=2, stride=2))
         self.add_layer("Affine1", Affine(weights((pool_out, hidden_size), pool_out),
-                                         np.zeros(hidden_size, self.dtype)), W="W2", b="b2")
+                                         constant(hidden_size, 0, self.dtype)), W="W2", b="b2")
         self.add_layer("Relu2", Relu())
         self.add_layer("Affine2", Affine(weights((hidden_size, output_size), hidden_size),
-                                         np.zeros(output_size, self.dtype)), W="W3", b="b3")
+                                         constant(output_size, 0, self.dtype)), W="W3", b="b3")
 
     def config(self) -> dict:
         return {"input_dim": list(self.input_shape), "conv_param": self.conv_param,

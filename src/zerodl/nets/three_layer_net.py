@@ -6,6 +6,7 @@ import numpy as np
 
 from zerodl.errors import ModelFileError
 from zerodl.functions import labels_to_indices, sigmoid, softmax
+from zerodl.init import constant
 
 PARAM_KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
 
@@ -38,8 +39,8 @@ class ThreeLayerNet:
         s = config["sizes"]
         params = {}
         for i in (1, 2, 3):
-            params[f"W{i}"] = np.zeros((s[i - 1], s[i]), dtype)
-            params[f"b{i}"] = np.zeros(s[i], dtype)
+            params[f"W{i}"] = constant((s[i - 1], s[i]), 0, dtype)
+            params[f"b{i}"] = constant(s[i], 0, dtype)
         return cls(params)
 
     def config(self) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zerodl.init import gaussian
+from zerodl.init import constant, gaussian
 from zerodl.layers import Affine, Relu
 from zerodl.nets.base import Network
 
@@ -21,9 +21,9 @@ class TwoLayerNet(Network):
         self._output_size, self.weight_init_std = output_size, weight_init_std
         W1 = gaussian(self.rng, (input_size, hidden_size), weight_init_std, self.dtype)
         W2 = gaussian(self.rng, (hidden_size, output_size), weight_init_std, self.dtype)
-        self.add_layer("Affine1", Affine(W1, np.zeros(hidden_size, self.dtype)), W="W1", b="b1")
+        self.add_layer("Affine1", Affine(W1, constant(hidden_size, 0, self.dtype)), W="W1", b="b1")
         self.add_layer("Relu1", Relu())
-        self.add_layer("Affine2", Affine(W2, np.zeros(output_size, self.dtype)), W="W2", b="b2")
+        self.add_layer("Affine2", Affine(W2, constant(output_size, 0, self.dtype)), W="W2", b="b2")
 
     def config(self) -> dict:
         return {"input_size": self.input_size, "hidden_size": self.hidden_size,

@@ -1,0 +1,145 @@
+"""Property-based attacks on the two loaders that read untrusted files: IDX and model files.
+
+Every input must end in the loader's own clear error (DataError / ModelFileError) or a valid
+result: never another exception, a hang, or an allocation far beyond the file's size.
+"""
+
+import gzip
+import json
+import struct
+import tracemalloc
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from safetensors.numpy import save as safetensors_bytes
+
+from zerodl.datasets import read_idx
+from zerodl.errors import DataError, ModelFileError
+from zerodl.io import load_model, read_tensors
+from zerodl.nets import TwoLayerNet
+
+FUZZ = settings(max_examples=300, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+MiB = 1 << 20
+
+
+def peak_bytes(fn) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def expect(error, fn):
+    try:
+        fn()
+    except error:
+        pass
+
+
+@FUZZ
+@given(data=st.binary(max_size=4096), compress=st.booleans())
+def test_idx_random_bytes(tmp_path_factory, data, compress):
+    path = tmp_path_factory.mktemp("idx") / "f"
+    path.write_bytes(gzip.compress(data) if compress else data)
+    expect(DataError, lambda: read_idx(path))
+
+
+@FUZZ
+@given(dims=st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=4),
+       type_code=st.sampled_from([0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E]),
+       body=st.binary(max_size=512), compress=st.booleans())
+def test_idx_huge_declared_dimensions(tmp_path_factory, dims, type_code, body, compress):
+    raw = bytes([0, 0, type_code, len(dims)]) + struct.pack(f">{len(dims)}I", *dims) + body
+    path = tmp_path_factory.mktemp("idx") / "f"
+    path.write_bytes(gzip.compress(raw) if compress else raw)
+    assert peak_bytes(lambda: expect(DataError, lambda: read_idx(path))) < 4 * MiB
+
+
+@FUZZ
+@given(n=st.integers(1, 20), cut=st.integers(0, 10_000), compress=st.booleans())
+def test_idx_truncated_anywhere(tmp_path_factory, n, cut, compress):
+    images = np.arange(n * 28 * 28, dtype=np.uint32).astype(np.uint8).reshape(n, 28, 28)
+    raw = bytes([0, 0, 8, 3]) + struct.pack(">3I", n, 28, 28) + images.tobytes()
+    raw = raw[:cut % len(raw)]
+    path = tmp_path_factory.mktemp("idx") / "f"
+    path.write_bytes(gzip.compress(raw) if compress else raw)
+    try:
+        read_idx(path)
+    except DataError:
+        return
+    raise AssertionError("a truncated file was accepted")
+
+
+def model_bytes() -> bytes:
+    from zerodl.io import model_metadata, state_dict
+
+    net = TwoLayerNet(6, 4, 3, seed=0)
+    return safetensors_bytes(dict(state_dict(net)), metadata=model_metadata(net))
+
+
+VALID = model_bytes()
+
+
+@FUZZ
+@given(data=st.binary(max_size=4096))
+def test_model_file_random_bytes(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("m") / "m.safetensors"
+    path.write_bytes(data)
+    expect(ModelFileError, lambda: load_model(path))
+
+
+@FUZZ
+@given(flips=st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(1, 255)),
+                      min_size=1, max_size=8))
+def test_model_file_corrupted_bytes(tmp_path_factory, flips):
+    data = bytearray(VALID)
+    for where, mask in flips:
+        data[where] ^= mask
+    path = tmp_path_factory.mktemp("m") / "m.safetensors"
+    path.write_bytes(bytes(data))
+    expect(ModelFileError, lambda: load_model(path))
+
+
+@FUZZ
+@given(input_size=st.integers(-5, 2**40), hidden=st.integers(-5, 2**40),
+       output=st.integers(-5, 2**20), std=st.one_of(st.floats(allow_nan=True), st.text(max_size=5)))
+def test_model_file_mismatched_or_huge_config(tmp_path_factory, input_size, hidden, output, std):
+    tensors, meta = read_tensors_from(VALID)
+    meta["config"] = json.dumps({"input_size": input_size, "hidden_size": hidden,
+                                 "output_size": output, "weight_init_std": std})
+    path = tmp_path_factory.mktemp("m") / "m.safetensors"
+    path.write_bytes(safetensors_bytes(tensors, metadata=meta))
+    assert peak_bytes(lambda: expect(ModelFileError, lambda: load_model(path))) < 4 * MiB
+
+
+@FUZZ
+@given(key=st.sampled_from(["W1", "b1", "W2", "b2"]),
+       value=st.sampled_from([np.nan, np.inf, -np.inf]),
+       dtype=st.sampled_from([np.float16, np.float32, np.float64, np.int32, np.uint8]))
+def test_model_file_nan_and_wrong_dtype_tensors(tmp_path_factory, key, value, dtype):
+    tensors, meta = read_tensors_from(VALID)
+    bad = tensors[key].astype(np.float64)
+    bad.flat[0] = value if np.issubdtype(dtype, np.floating) else 0
+    tensors[key] = bad.astype(dtype)
+    path = tmp_path_factory.mktemp("m") / "m.safetensors"
+    path.write_bytes(safetensors_bytes(tensors, metadata=meta))
+    try:
+        load_model(path)
+    except ModelFileError:
+        return
+    raise AssertionError(f"{key} as {np.dtype(dtype)} with {value} was accepted")
+
+
+def read_tensors_from(data: bytes):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "v.safetensors"
+        path.write_bytes(data)
+        return read_tensors(path)
