@@ -66,6 +66,12 @@ def test_train_eval_predict_agree(mnist10k, tmp_path, capsys):
                  "--val-split", "0.1"]) == 0
     summary = capsys.readouterr().out
     assert "test accuracy" in summary and str(out / "model.safetensors") in summary
+    import json
+
+    record = json.loads((out / "run.json").read_text())
+    assert record["seed"] == 0 and record["model_config"]["hidden_size"] == 50
+    assert record["dataset"]["md5"]["t10k-labels-idx1-ubyte.gz"] == "03b5bca0d219d2abc19eb1db84d83fc8"
+    assert record["numpy"] == np.__version__
     model = out / "model.safetensors"
 
     assert main(["-q", "eval", str(model)]) == 0

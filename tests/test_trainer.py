@@ -63,6 +63,31 @@ def test_same_seed_is_bit_identical():
     assert a.train_acc_list[-1] > 0.6
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
+def test_every_optimizer_is_bit_identical_with_the_same_seed(optimizer):
+    a, b = make_trainer(optimizer=optimizer, epochs=2), make_trainer(optimizer=optimizer, epochs=2)
+    a.train()
+    b.train()
+    assert_same_state(a, b)
+
+
+def test_simple_conv_net_training_is_bit_identical():
+    from zerodl.nets import SimpleConvNet
+
+    rng = np.random.default_rng(0)
+    x = rng.random((60, 1, 12, 12), dtype=np.float32)
+    t = rng.integers(0, 3, 60)
+    runs = []
+    for _ in range(2):
+        net = SimpleConvNet(input_dim=(1, 12, 12), conv_param={"filter_num": 4, "filter_size": 3},
+                            hidden_size=8, output_size=3, seed=5)
+        trainer = Trainer(net, x, t, x[:20], t[:20], epochs=2, mini_batch_size=16,
+                          optimizer="adam", optimizer_param={"lr": 0.01}, verbose=False, seed=9)
+        trainer.train()
+        runs.append(trainer)
+    assert_same_state(*runs)
+
+
 def test_checkpoints_history_and_curves_are_written(tmp_path):
     trainer = make_trainer(tmp_path, epochs=2)
     trainer.train()

@@ -139,6 +139,37 @@ def build_network(args, input_shape: tuple[int, ...]):
     return MultiLayerNet(input_size, hidden, 10, **common)
 
 
+def _file_md5(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_run_record(out: Path, args, network) -> None:
+    """run.json: what is needed to trace a result: versions, seed, config, data checksums."""
+    import json
+    import platform
+
+    from zerodl.atomic import atomic_write_bytes
+    from zerodl.datasets import find_dataset
+    from zerodl.datasets.sources import FILES
+
+    location = find_dataset(args.dataset, args.data_dir, download=False)
+    record = {
+        "zerodl": __version__, "numpy": np.__version__, "python": platform.python_version(),
+        "platform": platform.platform(), "started": datetime.now().isoformat(timespec="seconds"),
+        "seed": args.seed, "command": {k: v for k, v in vars(args).items() if k != "func"},
+        "model": network.model_name, "model_config": network.config(),
+        "dataset": {"name": location.name, "path": str(location.path), "source": location.source,
+                    "md5": {f: _file_md5(location.path / f) for f in FILES}},
+    }
+    atomic_write_bytes(out / "run.json", (json.dumps(record, indent=2) + "\n").encode())
+
+
 def cmd_train(args) -> int:
     from zerodl.datasets import split_validation
     from zerodl.trainer import Trainer
@@ -162,6 +193,8 @@ def cmd_train(args) -> int:
                       optimizer_param={"lr": args.lr or DEFAULT_LR[args.optimizer]},
                       x_val=x_val, t_val=t_val, seed=args.seed, out_dir=out,
                       verbose=not args.quiet, metadata=_dataset_meta(args.dataset))
+    if not args.resume:
+        write_run_record(out, args, network)
     start = time.perf_counter()
     trainer.train(resume=args.resume)
     wall = time.perf_counter() - start
@@ -296,6 +329,15 @@ def cmd_import_book(args) -> int:
     sizes = ", ".join(f"{k} {tuple(v.shape)}" for k, v in net.params.items())
     print(f"imported {args.model} from {args.pickle} (no code run): {sizes}")
     print(f"model: {args.out}")
+    return 0
+
+
+# -- export --------------------------------------------------------------------------------------
+def cmd_export(args) -> int:
+    from zerodl.export import IR_VERSION, OPSET, to_onnx
+
+    to_onnx(_load_model(args.model_file), args.onnx)
+    print(f"wrote {args.onnx} (ONNX opset {OPSET}, IR version {IR_VERSION}, float32)")
     return 0
 
 
@@ -436,6 +478,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the zerodl model file to write")
     p.add_argument("--dataset", default="mnist", help="dataset the weights were trained on")
     p.set_defaults(func=cmd_import_book)
+
+    p = sub.add_parser("export", help="write a model as ONNX")
+    p.add_argument("model_file", metavar="MODEL")
+    p.add_argument("--onnx", required=True, metavar="OUT.onnx")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("bench", help="training and inference speed, beside PyTorch if installed")
     p.add_argument("--models", default="mlp,simple-conv,deep-conv")
