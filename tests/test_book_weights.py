@@ -68,5 +68,5 @@ def test_deep_conv_import_reproduces_books_dropout_scaling(tmp_path):
 def test_wrong_arrays_for_the_model(tmp_path):
     path = tmp_path / "p.pkl"
     path.write_bytes(pickle.dumps({"W1": np.zeros((2, 2))}))
-    with pytest.raises(ModelFileError, match="missing b1"):
+    with pytest.raises(ModelFileError, match=r"missing tensor\(s\) b1, W2"):
         import_book_model(path, "three-layer")

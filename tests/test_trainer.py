@@ -123,7 +123,11 @@ def test_sigkill_in_epoch_3_then_resume_equals_uninterrupted_run(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == -signal.SIGKILL, result.stderr
     assert not (tmp_path / "model.safetensors").exists()
-    resumed = make_trainer(tmp_path)
+    assert_resume_matches_uninterrupted_run(tmp_path)
+
+
+def assert_resume_matches_uninterrupted_run(run_dir):
+    resumed = make_trainer(run_dir)
     resumed.train(resume=True)
     straight = make_trainer()
     straight.train()
@@ -142,11 +146,7 @@ def test_ctrl_c_writes_mid_epoch_checkpoint_and_resumes_exactly(tmp_path):
     trainer._train_step = step_then_interrupt
     with pytest.raises(TrainingInterrupted, match="epoch 2, iteration 3"):
         trainer.train()
-    resumed = make_trainer(tmp_path)
-    resumed.train(resume=True)
-    straight = make_trainer()
-    straight.train()
-    assert_same_state(resumed, straight)
+    assert_resume_matches_uninterrupted_run(tmp_path)
 
 
 def test_divergence_stops_with_message_and_keeps_loadable_checkpoint(tmp_path):

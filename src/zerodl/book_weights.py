@@ -64,33 +64,24 @@ def load_book_params(path) -> dict[str, np.ndarray]:
     return params
 
 
-def _expect(params: dict, keys, path) -> None:
-    missing = [k for k in keys if k not in params]
-    if missing:
-        raise ModelFileError(f"{path}: missing {', '.join(missing)} for this model")
-    extra = [k for k in params if k not in keys]
-    if extra:
-        raise ModelFileError(f"{path}: unexpected arrays {', '.join(extra)} for this model")
-
-
 def import_book_model(path, model: str, dtype=np.float32):
     """A zerodl network holding the weights of a book file, computing the book's predictions."""
-    from zerodl.io import check_state, load_state
+    from zerodl.io import check_names, check_state, load_state
     from zerodl.nets import DeepConvNet, SimpleConvNet, ThreeLayerNet
 
     params = load_book_params(path)
     if model == "three-layer":
-        _expect(params, ("W1", "b1", "W2", "b2", "W3", "b3"), path)
+        check_names(("W1", "b1", "W2", "b2", "W3", "b3"), params, path, model)
         return ThreeLayerNet({k: v.astype(dtype) for k, v in params.items()})
     if model == "simple-conv":
-        _expect(params, ("W1", "b1", "W2", "b2", "W3", "b3"), path)
+        check_names(("W1", "b1", "W2", "b2", "W3", "b3"), params, path, model)
         fn, channels, fs, _ = params["W1"].shape
         net = SimpleConvNet(input_dim=(channels, 28, 28),
                             conv_param={"filter_num": fn, "filter_size": fs, "pad": 0, "stride": 1},
                             hidden_size=params["W2"].shape[1], output_size=params["W3"].shape[1],
                             dtype=dtype)
     elif model == "deep-conv":
-        _expect(params, [f"{p}{i}" for i in range(1, 9) for p in ("W", "b")], path)
+        check_names([f"{p}{i}" for i in range(1, 9) for p in ("W", "b")], params, path, model)
         params = dict(params)
         # The book's Dropout scales by (1 - p) = 0.5 at inference, zerodl's (inverted) Dropout
         # does not: fold the two factors of 0.5 (after Affine1's ReLU and after Affine2) into

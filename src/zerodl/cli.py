@@ -391,7 +391,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _add_data_options(p) -> None:
+def _add_data_options(p, dataset: bool = False) -> None:
+    """--data-dir and --offline; with dataset, also --dataset and --seed."""
+    if dataset:
+        p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or a folder")
+        p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data-dir", help="folder holding <dataset>/ folders (default: $ZERODL_DATA_DIR)")
     p.add_argument("--offline", action="store_true", help="never download")
 
@@ -420,20 +424,18 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--weight-decay", type=float, default=0.0, help="L2 lambda (mlp)")
     p.add_argument("--batchnorm", action="store_true", help="Batch Normalization (mlp-extend)")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout ratio (mlp-extend)")
-    p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or a folder")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--lr", type=float, help="learning rate (default: 0.1 for sgd, 0.001 for adam)")
     p.add_argument("--optimizer", default="sgd",
                    choices=["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="run directory (default: runs/MODEL-DATASET-TIME)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--val-split", type=float, default=0.0,
                    help="fraction of the training data held out for validation")
     p.add_argument("--dtype", choices=["float32", "float16"], default="float32",
                    help="float16: also save a half-precision model and report its accuracy")
-    _add_data_options(p)
+    _add_data_options(p, dataset=True)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="accuracy, per-class accuracy and confusion matrix")
@@ -453,9 +455,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="optimizers-2d, optimizers-mnist, weight-init, batchnorm, overfit")
     p.add_argument("--out", default="figures", help="folder for the PNG figures")
     p.add_argument("--full", action="store_true", help="the book-scale version (slower)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or a folder")
-    _add_data_options(p)
+    _add_data_options(p, dataset=True)
     p.set_defaults(func=cmd_experiment)
 
     p = sub.add_parser("search", help="random search of lr and weight decay (Optuna)")
@@ -467,9 +467,7 @@ def make_parser() -> argparse.ArgumentParser:
                    " journal file in --out)")
     p.add_argument("--out", default="search", help="output directory")
     p.add_argument("--resume", action="store_true", help="continue the study in --out/--storage")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or a folder")
-    _add_data_options(p)
+    _add_data_options(p, dataset=True)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("import-book", help="convert the book's weight pickles, safely")

@@ -72,15 +72,20 @@ def _parse_json(path, meta: dict[str, str], key: str):
         raise ModelFileError(f"{path}: metadata '{key}' is not valid JSON ({e})") from None
 
 
+def check_names(expected, found, path, model_name: str) -> None:
+    """Raise ModelFileError naming the tensors that are missing from `found` or not expected."""
+    missing = [k for k in expected if k not in found]
+    if missing:
+        raise ModelFileError(f"{path}: missing tensor(s) {', '.join(missing)} for {model_name}")
+    extra = [k for k in found if k not in expected]
+    if extra:
+        raise ModelFileError(f"{path}: unexpected tensor(s) {', '.join(extra)} for {model_name}")
+
+
 def check_state(model, tensors: dict[str, np.ndarray], path) -> None:
     """Raise ModelFileError naming the first tensor that is missing, extra, misshapen or not finite."""
     expected = state_dict(model)
-    missing = [k for k in expected if k not in tensors]
-    if missing:
-        raise ModelFileError(f"{path}: missing tensor(s) {', '.join(missing)} for {model.model_name}")
-    extra = [k for k in tensors if k not in expected]
-    if extra:
-        raise ModelFileError(f"{path}: unexpected tensor(s) {', '.join(extra)} for {model.model_name}")
+    check_names(expected, tensors, path, model.model_name)
     for key, array in tensors.items():
         if array.shape != expected[key].shape:
             raise ModelFileError(
