@@ -69,7 +69,7 @@ def test_trailing_bytes(tmp_path, images):
 
 
 def test_huge_declared_size_fails_without_allocating(tmp_path):
-    header = bytes([0, 0, 8, 3]) + struct.pack(">3I", 2**31, 2**31, 2**31)
+    header = bytes([0, 0, 8, 3]) + struct.pack(">3I", 2**31, 2**20, 2**10)
     (tmp_path / "x.gz").write_bytes(gzip.compress(header + b"\x00" * 100))
     with pytest.raises(DataError, match="truncated"):
         read_idx(tmp_path / "x.gz")
@@ -81,3 +81,10 @@ def test_corrupt_gzip_and_missing_file(tmp_path):
         read_idx(tmp_path / "x.gz")
     with pytest.raises(DataError, match="not found"):
         read_idx(tmp_path / "nope.gz")
+
+
+def test_impossible_dimensions_with_a_zero(tmp_path):
+    header = bytes([0, 0, 0x0C, 4]) + struct.pack(">4I", 0, 76641, 1708537, 17609385)
+    (tmp_path / "x").write_bytes(header)
+    with pytest.raises(DataError, match="impossible dimensions"):
+        read_idx(tmp_path / "x")

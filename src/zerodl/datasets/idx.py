@@ -9,6 +9,7 @@ read, so a damaged header cannot make the reader allocate more than the file jus
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -64,6 +65,9 @@ def parse_idx(raw_stream, name: str, expected_ndim: int | None = None,
     if len(dims_raw) < 4 * ndim:
         raise DataError(f"{name}: truncated header: {ndim} dimensions declared, file ends before them")
     shape = tuple(int(d) for d in np.frombuffer(dims_raw, dtype=">u4"))
+    # NumPy refuses shapes whose extent overflows even when one dimension is 0 (no data at all)
+    if math.prod(d for d in shape if d) * dtype.itemsize > np.iinfo(np.intp).max:
+        raise DataError(f"{name}: header declares impossible dimensions {shape}")
     expected_bytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
     # One byte more than expected tells a file with trailing garbage from an exact one.
     data = _read_up_to(raw_stream, expected_bytes + 1)
