@@ -54,8 +54,9 @@ def test_data_reports_both_datasets(data_dir, capsys, monkeypatch):
     assert "train  10000 images" in out and "test   10000 images" in out
 
 
-def test_gradcheck_command(capsys):
-    assert main(["gradcheck", "--model", "mlp"]) == 0
+@pytest.mark.parametrize("model", ["two-layer", "mlp", "mlp-extend", "simple-conv", "deep-conv"])
+def test_gradcheck_command(capsys, model):
+    assert main(["gradcheck", "--model", model]) == 0
     out = capsys.readouterr().out
     assert "W1" in out and "OK" in out
 

@@ -362,20 +362,34 @@ def cmd_bench(args) -> int:
 # -- gradcheck -----------------------------------------------------------------------------------
 def cmd_gradcheck(args) -> int:
     from zerodl.gradient import gradient_check
-    from zerodl.nets import MultiLayerNet, TwoLayerNet
+    from zerodl.nets import (
+        DeepConvNet,
+        MultiLayerNet,
+        MultiLayerNetExtend,
+        SimpleConvNet,
+        TwoLayerNet,
+    )
 
-    rng = np.random.default_rng(args.seed)
-    x = rng.standard_normal((4, 12))
-    t = rng.integers(0, 10, 4)
-    builders = {
-        "two-layer": lambda: TwoLayerNet(12, 6, 10, weight_init_std=0.5, seed=args.seed,
-                                         dtype=np.float64),
-        "mlp": lambda: MultiLayerNet(12, [8, 6], 10, activation="tanh", weight_init_std="xavier",
-                                     weight_decay_lambda=0.1, seed=args.seed, dtype=np.float64),
+    f64 = {"seed": args.seed, "dtype": np.float64}
+    # small float64 versions of each network; (builder, input shape, check options)
+    models = {
+        "two-layer": (lambda: TwoLayerNet(12, 6, 10, weight_init_std=0.5, **f64), (12,), {}),
+        "mlp": (lambda: MultiLayerNet(12, [8, 6], 10, activation="tanh", weight_init_std="xavier",
+                                      weight_decay_lambda=0.1, **f64), (12,), {}),
+        "mlp-extend": (lambda: MultiLayerNetExtend(12, [8, 6], 10, use_batchnorm=True, **f64),
+                       (12,), {}),
+        "simple-conv": (lambda: SimpleConvNet((1, 8, 8), {"filter_num": 3, "filter_size": 3}, 6,
+                                              10, weight_init_std=0.3, **f64), (1, 8, 8), {}),
+        # max-pool kinks need a finer probe; 30 sampled elements per tensor keep it quick
+        "deep-conv": (lambda: DeepConvNet((1, 8, 8), hidden_size=6, dropout_ratio=0.0, **f64),
+                      (1, 8, 8), {"h": 1e-6, "samples": 30}),
     }
-    if args.model not in builders:
-        raise UsageError(f"unknown model '{args.model}': use one of {', '.join(builders)}")
-    errors = gradient_check(builders[args.model](), x, t)
+    if args.model not in models:
+        raise UsageError(f"unknown model '{args.model}': use one of {', '.join(models)}")
+    build, shape, options = models[args.model]
+    rng = np.random.default_rng(args.seed)
+    x, t = rng.standard_normal((4, *shape)), rng.integers(0, 10, 4)
+    errors = gradient_check(build(), x, t, **options)
     print(f"{args.model}: backprop vs numerical gradient (float64, batch of 4)")
     print(f"  {'parameter':10} max relative error")
     for key, err in errors.items():
