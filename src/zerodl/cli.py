@@ -296,6 +296,17 @@ def cmd_experiment(args) -> int:
     return 0
 
 
+# -- figures -------------------------------------------------------------------------------------
+def cmd_cnn_figures(args) -> int:
+    from zerodl.figures.cnn import cnn_figures
+
+    results = cnn_figures(args.out, dataset=args.dataset, data_dir=args.data_dir,
+                          download=not args.offline, seed=args.seed, epochs=args.epochs)
+    print(f"cnn-filters.png, cnn-filter-responses.png, misclassified.png in {args.out}/")
+    _print_results(results)
+    return 0
+
+
 # -- search --------------------------------------------------------------------------------------
 def cmd_search(args) -> int:
     from zerodl.search import SearchConfig, best_trials, completed, plot_search, run_search
@@ -471,6 +482,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="the book-scale version (slower)")
     _add_data_options(p, dataset=True)
     p.set_defaults(func=cmd_experiment)
+
+    p = sub.add_parser("cnn-figures", help="SimpleConvNet's filters before and after training,"
+                       " their responses, misclassified test images")
+    p.add_argument("--out", default="figures")
+    p.add_argument("--epochs", type=int, default=1)
+    _add_data_options(p, dataset=True)
+    p.set_defaults(func=cmd_cnn_figures)
 
     p = sub.add_parser("search", help="random search of lr and weight decay (Optuna)")
     p.add_argument("--trials", type=int, default=20, help="trials (with --resume: trials to add)")
