@@ -297,13 +297,42 @@ def cmd_experiment(args) -> int:
 
 
 # -- figures -------------------------------------------------------------------------------------
-def cmd_cnn_figures(args) -> int:
-    from zerodl.figures.cnn import cnn_figures
+def cmd_figures(args) -> int:
+    from functools import cache
 
-    results = cnn_figures(args.out, dataset=args.dataset, data_dir=args.data_dir,
-                          download=not args.offline, seed=args.seed, epochs=args.epochs)
-    print(f"cnn-filters.png, cnn-filter-responses.png, misclassified.png in {args.out}/")
-    _print_results(results)
+    from zerodl.datasets import load_mnist
+    from zerodl.errors import DataError
+    from zerodl.figures.catalog import select
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    groups = select(args.only)
+
+    @cache
+    def data():
+        return load_mnist(dataset=args.dataset, data_dir=args.data_dir, download=not args.offline)
+
+    missing = []
+    for group in groups:
+        start = time.perf_counter()
+        try:
+            results = group.draw(out, data=data, quick=args.quick, seed=args.seed,
+                                 dataset=args.dataset, data_dir=args.data_dir,
+                                 download=not args.offline)
+        except DataError as e:
+            missing.append(group.name)
+            print(f"chapter {group.chapter} {group.name}: not drawn, it needs the dataset"
+                  f" '{args.dataset}': {str(e).splitlines()[0]}")
+            continue
+        print(f"chapter {group.chapter} {group.name}: {', '.join(group.files)}"
+              f" ({time.perf_counter() - start:.0f} s)")
+        if isinstance(results, dict):
+            _print_results(results, indent="    ")
+    print(f"figures in {out}/")
+    if missing:
+        print(f"{len(missing)} group(s) need data: set ZERODL_DATA_DIR or --dataset (see"
+              " 'zerodl data')")
+        return 1
     return 0
 
 
@@ -483,12 +512,12 @@ def make_parser() -> argparse.ArgumentParser:
     _add_data_options(p, dataset=True)
     p.set_defaults(func=cmd_experiment)
 
-    p = sub.add_parser("cnn-figures", help="SimpleConvNet's filters before and after training,"
-                       " their responses, misclassified test images")
-    p.add_argument("--out", default="figures")
-    p.add_argument("--epochs", type=int, default=1)
+    p = sub.add_parser("figures", help="every figure of the notes, chapter by chapter")
+    p.add_argument("--out", default="figures", help="folder for the PNG files")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="figure groups or file names")
+    p.add_argument("--quick", action="store_true", help="shorter training for the data figures")
     _add_data_options(p, dataset=True)
-    p.set_defaults(func=cmd_cnn_figures)
+    p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("search", help="random search of lr and weight decay (Optuna)")
     p.add_argument("--trials", type=int, default=20, help="trials (with --resume: trials to add)")

@@ -1,0 +1,47 @@
+import hashlib
+
+import pytest
+from PIL import Image
+
+from zerodl.cli import main
+from zerodl.figures.catalog import GROUPS, select
+
+NO_DATA = [g.name for g in GROUPS if not g.needs_data]
+
+
+def digests(folder) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.png"))}
+
+
+def test_figures_without_data_are_complete_sensible_and_deterministic(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        assert main(["-q", "figures", "--out", str(out), "--only", *NO_DATA]) == 0
+    expected = {f for g in GROUPS if not g.needs_data for f in g.files}
+    assert set(digests(a)) == expected
+    for name in expected:
+        width, height = Image.open(a / name).size
+        assert 300 <= width <= 2000 and 200 <= height <= 2000, name
+    assert digests(a) == digests(b)
+
+
+def test_every_figure_with_data(mnist10k, tmp_path, capsys):
+    assert main(["-q", "figures", "--out", str(tmp_path), "--quick", "--dataset", str(mnist10k)]) == 0
+    assert set(digests(tmp_path)) == {f for g in GROUPS for f in g.files}
+    out = capsys.readouterr().out
+    assert "chapter 7 cnn" in out
+
+
+def test_missing_data_is_said_clearly(tmp_path, capsys):
+    status = main(["-q", "figures", "--out", str(tmp_path), "--only", "mnist-digits", "perceptron",
+                   "--dataset", str(tmp_path / "no-such-folder")])
+    assert status == 1
+    out = capsys.readouterr().out
+    assert "mnist-digits: not drawn, it needs the dataset" in out
+    assert (tmp_path / "perceptron.png").exists()
+
+
+def test_select_by_file_name_and_unknown_names():
+    assert [g.name for g in select(["xor-circuit.png"])] == ["perceptron"]
+    with pytest.raises(ValueError, match="unknown figure"):
+        select(["nope"])
