@@ -3,8 +3,8 @@
 Each figure is the median of several timed repeats after a warm-up, at batch 100 in float32.
 When PyTorch is installed, the same architectures run in PyTorch in the same process with the
 same number of threads, and every figure gets a zerodl / PyTorch ratio beside it. Peak memory
-is measured in a fresh subprocess per model and framework (the resident set of a process that
-trains on data of mnist-10k's size).
+is measured in a fresh subprocess per model and framework (the peak resident set of a process
+that trains on data of mnist-10k's size; Linux only).
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def matmul_gflops(size: int = 1024, repeats: int = 5) -> float:
 
 
 MEMORY_PROBE = """
-import resource, sys
+import sys
 import numpy as np
 framework, name = sys.argv[1], sys.argv[2]
 from zerodl.bench import batch, torch_steps, zerodl_steps
@@ -144,7 +144,10 @@ x_train = rng.random((10000, 1, 28, 28), dtype=np.float32)  # mnist-10k's traini
 train = zerodl_steps(name)[0] if framework == "zerodl" else torch_steps(name)[0]
 for _ in range(5):
     train()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM is this program's own peak: unlike ru_maxrss it does not count the parent's pages that a
+# forked child holds before exec
+with open("/proc/self/status") as f:
+    print(next(line.split()[1] for line in f if line.startswith("VmHWM")))
 """
 
 
@@ -154,7 +157,7 @@ def peak_memory_mib(framework: str, name: str) -> float | None:
                             capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         return None
-    return int(result.stdout.split()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+    return int(result.stdout.split()[-1]) / 1024  # VmHWM is in KiB
 
 
 def torch_available() -> bool:

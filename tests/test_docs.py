@@ -1,0 +1,59 @@
+"""The notes in docs/: every page exists, every figure they show exists, their quick commands run."""
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zerodl.figures.catalog import GROUPS
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+PAGES = ["02-perceptrons.md", "03-neural-networks.md", "04-learning.md", "05-backpropagation.md",
+         "06-training-techniques.md", "07-cnns.md", "08-deep-learning.md"]
+# commands that finish in seconds; training, experiments, searches and benchmarks are quoted with
+# the numbers they printed but are not rerun by the tests
+QUICK = {"gates", "gradcheck", "data", "import-book", "eval"}
+
+
+def commands(page: Path) -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", page.read_text(), flags=re.S)
+    return [line.strip() for block in blocks for line in block.splitlines()
+            if line.strip().startswith("zerodl ")]
+
+
+def test_every_page_exists_and_is_linked_from_the_index():
+    index = (DOCS / "index.md").read_text()
+    for page in PAGES:
+        assert (DOCS / page).stat().st_size > 1000, page
+        assert f"({page})" in index
+
+
+def test_every_linked_figure_exists_and_every_figure_is_shown():
+    shown = set()
+    for page in ["index.md", *PAGES]:
+        for target in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", (DOCS / page).read_text()):
+            assert (DOCS / target).is_file(), f"{page} links {target}, which does not exist"
+            shown.add(Path(target).name)
+    catalog = {f for g in GROUPS for f in g.files}
+    assert catalog <= shown, f"figures not shown in the notes: {sorted(catalog - shown)}"
+
+
+def test_readme_links_the_notes_and_shows_figures():
+    readme = (DOCS.parent / "README.md").read_text()
+    assert "docs/index.md" in readme
+    assert len(re.findall(r"!\[[^\]]*\]\(docs/figures/[^)]+\.png\)", readme)) >= 2
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_quick_commands_in_the_notes_run(page, data_dir, tmp_path):
+    shared = data_dir.parent.resolve()
+    for command in commands(DOCS / page):
+        args = shlex.split(command.replace("../shared", str(shared)))
+        if args[1] not in QUICK:
+            continue
+        result = subprocess.run([sys.executable, "-m", "zerodl", *args[1:]], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"{command}\n{result.stderr}"
