@@ -297,6 +297,30 @@ def cmd_experiment(args) -> int:
 
 
 # -- figures -------------------------------------------------------------------------------------
+def figure_dataset(args) -> str:
+    """The digits the figures use: --dataset if given, else MNIST, else an MNIST subset folder
+    (mnist-*, e.g. mnist-10k) under the data folder, since any real digits serve a figure."""
+    import os
+
+    from zerodl.datasets import find_dataset
+    from zerodl.datasets.sources import FILES
+    from zerodl.errors import DataError
+
+    if args.dataset:
+        return args.dataset
+    try:
+        find_dataset("mnist", args.data_dir, download=not args.offline)
+        return "mnist"
+    except DataError:
+        root = args.data_dir or os.environ.get("ZERODL_DATA_DIR")
+        subsets = sorted(p for p in Path(root).glob("mnist-*")
+                         if all((p / f).is_file() for f in FILES)) if root else []
+        if not subsets:
+            raise
+        log.info("MNIST not found; the figures use the digits in %s", subsets[0])
+        return str(subsets[0])
+
+
 def cmd_figures(args) -> int:
     from functools import cache
 
@@ -307,6 +331,11 @@ def cmd_figures(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     groups = select(args.only)
+    if any(g.needs_data for g in groups):
+        try:
+            args.dataset = figure_dataset(args)
+        except DataError:
+            args.dataset = "mnist"  # each data figure below reports that it is missing
 
     @cache
     def data():
@@ -516,7 +545,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="figures", help="folder for the PNG files")
     p.add_argument("--only", nargs="+", metavar="NAME", help="figure groups or file names")
     p.add_argument("--quick", action="store_true", help="shorter training for the data figures")
-    _add_data_options(p, dataset=True)
+    p.add_argument("--dataset", help="digits for the data figures (default: mnist, else an"
+                   " mnist-* subset folder in the data folder)")
+    p.add_argument("--seed", type=int, default=0)
+    _add_data_options(p)
     p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("search", help="random search of lr and weight decay (Optuna)")
