@@ -60,38 +60,48 @@ def batch(name: str, rng: np.random.Generator):
     return rng.random(shape, dtype=np.float32), rng.integers(0, 10, BATCH)
 
 
-def median_seconds(step: Callable[[], object], warmup: int, repeats: int) -> float:
+def median_seconds(step: Callable[[], object], warmup: int, repeats: int,
+                   sync: Callable[[], object] = lambda: None) -> float:
+    """Median wall time of step(); `sync` waits for a GPU to finish queued work."""
     for _ in range(warmup):
         step()
+    sync()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         step()
+        sync()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
-def zerodl_steps(name: str):
+def zerodl_steps(name: str, device: str = "cpu"):
+    """(train step, inference step, network, sync) for zerodl on `device`."""
+    from zerodl.backend import array_module
     from zerodl.optimizers import Adam
 
-    net, optimizer = make_zerodl_model(name), Adam(lr=0.001)
+    xp = array_module(device)
+    net, optimizer = make_zerodl_model(name).to(device), Adam(lr=0.001)
     x, t = batch(name, np.random.default_rng(0))
+    x = xp.asarray(x)
 
     def train():
         _, grads = net.loss_and_gradient(x, t)
         optimizer.update(net.params, grads)
 
-    return train, lambda: net.predict(x, train_flg=False), net
+    sync = xp.cuda.Stream.null.synchronize if device == "cuda" else (lambda: None)
+    return train, lambda: net.predict(x, train_flg=False), net, sync
 
 
-def torch_steps(name: str):
+def torch_steps(name: str, device: str = "cpu"):
+    """(train step, inference step, sync) for the same model in PyTorch on `device`."""
     import torch
 
-    model = make_torch_model(name)
+    model = make_torch_model(name).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
     loss_fn = torch.nn.CrossEntropyLoss()
     x_np, t_np = batch(name, np.random.default_rng(0))
-    x, t = torch.from_numpy(x_np), torch.from_numpy(t_np)
+    x, t = torch.from_numpy(x_np).to(device), torch.from_numpy(t_np).to(device)
 
     def train():
         model.train()
@@ -104,7 +114,8 @@ def torch_steps(name: str):
         with torch.no_grad():
             return model(x)
 
-    return train, infer
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    return train, infer, sync
 
 
 def train_flops(net, name: str) -> float:
@@ -126,22 +137,27 @@ def train_flops(net, name: str) -> float:
     return flops
 
 
-def matmul_gflops(size: int = 1024, repeats: int = 5) -> float:
-    """The machine's float32 matrix-multiply rate through NumPy's BLAS, in GFLOP/s."""
+def matmul_gflops(device: str = "cpu", size: int = 1024, repeats: int = 5) -> float:
+    """The float32 matrix-multiply rate of NumPy's BLAS (or CuPy's cuBLAS), in GFLOP/s."""
+    from zerodl.backend import array_module
+
+    xp = array_module(device)
     rng = np.random.default_rng(0)
-    a, b = rng.random((size, size), dtype=np.float32), rng.random((size, size), dtype=np.float32)
-    seconds = median_seconds(lambda: a @ b, warmup=2, repeats=repeats)
+    a = xp.asarray(rng.random((size, size), dtype=np.float32))
+    b = xp.asarray(rng.random((size, size), dtype=np.float32))
+    sync = xp.cuda.Stream.null.synchronize if device == "cuda" else (lambda: None)
+    seconds = median_seconds(lambda: a @ b, warmup=2, repeats=repeats, sync=sync)
     return 2.0 * size**3 / seconds / 1e9
 
 
 MEMORY_PROBE = """
 import sys
 import numpy as np
-framework, name = sys.argv[1], sys.argv[2]
+framework, name, device = sys.argv[1], sys.argv[2], sys.argv[3]
 from zerodl.bench import batch, torch_steps, zerodl_steps
 rng = np.random.default_rng(0)
 x_train = rng.random((10000, 1, 28, 28), dtype=np.float32)  # mnist-10k's training images
-train = zerodl_steps(name)[0] if framework == "zerodl" else torch_steps(name)[0]
+train = zerodl_steps(name, device)[0] if framework == "zerodl" else torch_steps(name, device)[0]
 for _ in range(5):
     train()
 # VmHWM is this program's own peak: unlike ru_maxrss it does not count the parent's pages that a
@@ -151,9 +167,9 @@ with open("/proc/self/status") as f:
 """
 
 
-def peak_memory_mib(framework: str, name: str) -> float | None:
-    """Peak resident memory of a fresh process that trains `name` for a few steps."""
-    result = subprocess.run([sys.executable, "-c", MEMORY_PROBE, framework, name],
+def peak_memory_mib(framework: str, name: str, device: str = "cpu") -> float | None:
+    """Peak resident (host) memory of a fresh process that trains `name` for a few steps."""
+    result = subprocess.run([sys.executable, "-c", MEMORY_PROBE, framework, name, device],
                             capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         return None
@@ -169,43 +185,44 @@ def torch_available() -> bool:
 
 
 def run_benchmark(models=MODELS, repeats: int = 7, warmup: int = 2, with_torch: bool = True,
-                  memory: bool = True) -> dict:
-    """Measure every model; returns a JSON-serialisable dict of results."""
+                  memory: bool = True, device: str = "cpu") -> dict:
+    """Measure every model on `device`; returns a JSON-serialisable dict of results."""
     threads = os.cpu_count() or 1
     use_torch = with_torch and torch_available()
     if use_torch:
         import torch
 
         torch.set_num_threads(threads)
-    rate = matmul_gflops()
-    results = {"batch_size": BATCH, "dtype": "float32", "threads": threads,
+    rate = matmul_gflops(device)
+    results = {"batch_size": BATCH, "dtype": "float32", "threads": threads, "device": device,
                "matmul_gflops": rate, "numpy": np.__version__, "torch": None, "models": {}}
     if use_torch:
         results["torch"] = torch.__version__
     for name in models:
-        train, infer, net = zerodl_steps(name)
-        row = {"train_ms": 1e3 * median_seconds(train, warmup, repeats),
-               "infer_ms": 1e3 * median_seconds(infer, warmup, repeats)}
+        train, infer, net, sync = zerodl_steps(name, device)
+        row = {"train_ms": 1e3 * median_seconds(train, warmup, repeats, sync),
+               "infer_ms": 1e3 * median_seconds(infer, warmup, repeats, sync)}
         row["train_img_s"] = BATCH / row["train_ms"] * 1e3
         row["infer_img_s"] = BATCH / row["infer_ms"] * 1e3
         row["train_gflops"] = train_flops(net, name) / row["train_ms"] / 1e6
         row["matmul_fraction"] = row["train_gflops"] / rate
         if memory:
-            row["peak_mib"] = peak_memory_mib("zerodl", name)
+            row["peak_mib"] = peak_memory_mib("zerodl", name, device)
         if use_torch:
-            t_train, t_infer = torch_steps(name)
-            row["torch_train_ms"] = 1e3 * median_seconds(t_train, warmup, repeats)
-            row["torch_infer_ms"] = 1e3 * median_seconds(t_infer, warmup, repeats)
+            t_train, t_infer, t_sync = torch_steps(name, device)
+            row["torch_train_ms"] = 1e3 * median_seconds(t_train, warmup, repeats, t_sync)
+            row["torch_infer_ms"] = 1e3 * median_seconds(t_infer, warmup, repeats, t_sync)
             row["train_ratio"] = row["train_ms"] / row["torch_train_ms"]
             row["infer_ratio"] = row["infer_ms"] / row["torch_infer_ms"]
             if memory:
-                row["torch_peak_mib"] = peak_memory_mib("torch", name)
+                row["torch_peak_mib"] = peak_memory_mib("torch", name, device)
         results["models"][name] = row
     return results
 
 
 def format_table(results: dict) -> str:
-    lines = [f"batch {results['batch_size']}, {results['dtype']}, {results['threads']} threads;"
+    lines = [f"{results['device']}: batch {results['batch_size']}, {results['dtype']},"
+             f" {results['threads']} threads;"
              f" float32 matmul {results['matmul_gflops']:.1f} GFLOP/s;"
              f" NumPy {results['numpy']}, PyTorch {results['torch'] or 'not installed'}"]
     header = (f"{'model':12} {'train img/s':>11} {'ms/step':>8} {'infer img/s':>11}"

@@ -176,13 +176,14 @@ def cmd_train(args) -> int:
 
     if args.resume and args.out is None:
         raise UsageError("--resume needs --out DIR, the run directory to continue")
+    device = _device(args)
     conv = args.model in CONV_MODELS
     (x_train, t_train), (x_test, t_test) = _load_dataset(args, flatten=not conv)
     x_val = t_val = None
     if args.val_split:
         (x_train, t_train), (x_val, t_val) = split_validation(x_train, t_train, args.val_split,
                                                               args.seed)
-    network = build_network(args, x_train.shape[1:])
+    network = build_network(args, x_train.shape[1:]).to(device)
     out = Path(args.out) if args.out else Path("runs") / (
         f"{args.model}-{Path(args.dataset).name}-{datetime.now():%Y%m%d-%H%M%S}")
     if (out / "checkpoint.safetensors").exists() and not args.resume:
@@ -232,6 +233,7 @@ def cmd_eval(args) -> int:
         from zerodl.io import convert_dtype
 
         model = convert_dtype(model, np.dtype(args.dtype))
+    model.to(_device(args))
     dataset = args.dataset or getattr(model, "meta", {}).get("dataset")
     if not dataset:
         raise UsageError("name the dataset with --dataset")
@@ -257,16 +259,17 @@ def cmd_eval(args) -> int:
 
 
 def cmd_predict(args) -> int:
+    from zerodl.backend import to_numpy
     from zerodl.datasets.images import image_files, load_image
     from zerodl.functions import softmax
 
-    model = _load_model(args.model_file)
+    model = _load_model(args.model_file).to(_device(args))
     meta = getattr(model, "meta", {})
     classes = meta.get("classes") or [str(i) for i in range(10)]
     for path in image_files(args.images):
         image = load_image(path, framing=meta.get("framing", "digit"))
         scores = model.predict(_model_inputs(model, image.reshape(1, -1).astype(np.float32)))
-        probs = scores[0] if model.model_name == "three-layer" else softmax(scores[0])
+        probs = to_numpy(scores[0] if model.model_name == "three-layer" else softmax(scores[0]))
         top = np.argsort(probs)[::-1][:3]
         ranked = ", ".join(f"{classes[i]} ({probs[i]:.3f})" for i in top)
         print(f"{path}: {ranked}")
@@ -421,7 +424,7 @@ def cmd_bench(args) -> int:
     if not args.no_torch and not torch_available():
         log.info("PyTorch is not installed: measuring zerodl alone (pip install 'zerodl[bench]')")
     results = run_benchmark(models, repeats=args.repeats, with_torch=not args.no_torch,
-                            memory=not args.no_memory)
+                            memory=not args.no_memory, device=_device(args))
     print(format_table(results))
     write_json(results, args.json)
     print(f"results written to {args.json}")
@@ -474,6 +477,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _add_device_option(p) -> None:
+    p.add_argument("--device", choices=["cpu", "cuda"],
+                   help="cpu (NumPy) or cuda (CuPy); default: $ZERODL_DEVICE, else cpu")
+
+
+def _device(args) -> str:
+    from zerodl.backend import default_device, require_cupy
+
+    device = args.device or default_device()
+    if device == "cuda":
+        require_cupy()
+    return device
+
+
 def _add_data_options(p, dataset: bool = False) -> None:
     """--data-dir and --offline; with dataset, also --dataset and --seed."""
     if dataset:
@@ -518,6 +535,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="fraction of the training data held out for validation")
     p.add_argument("--dtype", choices=["float32", "float16"], default="float32",
                    help="float16: also save a half-precision model and report its accuracy")
+    _add_device_option(p)
     _add_data_options(p, dataset=True)
     p.set_defaults(func=cmd_train)
 
@@ -526,12 +544,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="default: the dataset the model was trained on")
     p.add_argument("--dtype", choices=["float32", "float16", "float64"],
                    help="run inference in this precision")
+    _add_device_option(p)
     _add_data_options(p)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("predict", help="top-3 classes for image files or folders")
     p.add_argument("model_file", metavar="MODEL")
     p.add_argument("images", nargs="+", metavar="IMAGE")
+    _add_device_option(p)
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("experiment", help="chapter 6's experiments, with figures")
@@ -581,6 +601,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", default="bench.json", help="where to write the results")
     p.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    _add_device_option(p)
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("gradcheck", help="backprop against numerical gradients")

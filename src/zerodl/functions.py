@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from zerodl.backend import get_array_module, to_numpy
+
 # Added inside log() so that a predicted probability of exactly 0 gives a large finite loss.
 LOG_EPSILON = 1e-7
 
 
-def _float_array(x) -> np.ndarray:
-    x = np.asarray(x)
+def _float_array(x):
+    x = get_array_module(x).asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
         x = x.astype(np.float64)
     return x
@@ -27,8 +29,9 @@ def step_function(x) -> np.ndarray:
 def sigmoid(x) -> np.ndarray:
     """1 / (1 + exp(-x)), computed without overflow: exp is only ever taken of -|x|."""
     x = _float_array(x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    xp = get_array_module(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def sigmoid_grad(x) -> np.ndarray:
@@ -39,8 +42,9 @@ def sigmoid_grad(x) -> np.ndarray:
 
 def relu(x) -> np.ndarray:
     """max(0, x), elementwise."""
-    x = np.asarray(x)
-    return np.maximum(x, 0).astype(x.dtype, copy=False)
+    xp = get_array_module(x)
+    x = xp.asarray(x)
+    return xp.maximum(x, 0).astype(x.dtype, copy=False)
 
 
 def relu_grad(x) -> np.ndarray:
@@ -51,7 +55,8 @@ def relu_grad(x) -> np.ndarray:
 
 def tanh(x) -> np.ndarray:
     """Hyperbolic tangent, elementwise."""
-    return np.tanh(_float_array(x))
+    x = _float_array(x)
+    return get_array_module(x).tanh(x)
 
 
 def identity_function(x):
@@ -68,9 +73,9 @@ def softmax(x) -> np.ndarray:
     x = _float_array(x)
     if x.ndim == 0:
         raise ValueError("softmax needs at least one dimension, got a scalar")
-    shifted = x - np.max(x, axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
+    shifted = x - x.max(axis=-1, keepdims=True)
+    e = get_array_module(x).exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _check_same_shape(name: str, y: np.ndarray, t: np.ndarray) -> None:
@@ -94,8 +99,8 @@ def mean_squared_error(y, t) -> float:
 
 
 def labels_to_indices(t, num_classes: int, batch_size: int) -> np.ndarray:
-    """Accepts integer labels (N,) or one-hot labels (N, C) and returns integer labels (N,)."""
-    t = np.asarray(t)
+    """Accepts integer labels (N,) or one-hot labels (N, C); returns integer labels (N,) on the host."""
+    t = to_numpy(t)
     if t.ndim == 2 and t.shape == (batch_size, num_classes):
         return t.argmax(axis=1)
     if t.ndim == 1 and t.shape[0] == batch_size:
@@ -119,9 +124,12 @@ def cross_entropy_error(y, t) -> float:
     y = _float_array(y)
     if y.ndim == 1:
         y = y.reshape(1, -1)
-        t = np.asarray(t).reshape(1, -1) if np.asarray(t).size == y.size else np.asarray(t).reshape(1)
+        t = to_numpy(t)
+        t = t.reshape(1, -1) if t.size == y.size else t.reshape(1)
     if y.ndim != 2:
         raise ValueError(f"cross_entropy_error expects y of shape (N, C) or (C,), got {y.shape}")
     batch_size, num_classes = y.shape
-    labels = labels_to_indices(t, num_classes, batch_size)
-    return float(-np.sum(np.log(y[np.arange(batch_size), labels] + LOG_EPSILON)) / batch_size)
+    xp = get_array_module(y)
+    labels = xp.asarray(labels_to_indices(t, num_classes, batch_size))
+    picked = y[xp.arange(batch_size), labels]
+    return float(-xp.log(picked + LOG_EPSILON).sum() / batch_size)

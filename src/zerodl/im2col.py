@@ -10,7 +10,8 @@ Shapes: input (N, C, H, W) <-> col (N*OH*OW, C*FH*FW), with OH = (H + 2*pad - FH
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+
+from zerodl.backend import get_array_module
 
 
 def output_size(size: int, filter_size: int, stride: int, pad: int) -> int:
@@ -52,16 +53,18 @@ def im2col_t(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int =
     N, C, H, W = input_data.shape
     out_h = output_size(H, filter_h, stride, pad)
     out_w = output_size(W, filter_w, stride, pad)
+    xp = get_array_module(input_data)
     img = input_data
     if pad:
-        img = np.pad(input_data, [(0, 0), (0, 0), (pad, pad), (pad, pad)],
+        img = xp.pad(input_data, [(0, 0), (0, 0), (pad, pad), (pad, pad)],
                      constant_values=pad_value)
-    img = np.ascontiguousarray(img)
+    img = xp.ascontiguousarray(img)
     sn, sc, sh, sw = img.strides
     # A view of every patch without copying: patches[c, fh, fw, n, oh, ow]. The one copy happens
     # in the reshape below.
-    patches = as_strided(img, shape=(C, filter_h, filter_w, N, out_h, out_w),
-                         strides=(sc, sh, sw, sn, sh * stride, sw * stride), writeable=False)
+    patches = xp.lib.stride_tricks.as_strided(
+        img, shape=(C, filter_h, filter_w, N, out_h, out_w),
+        strides=(sc, sh, sw, sn, sh * stride, sw * stride))
     return patches.reshape(C * filter_h * filter_w, N * out_h * out_w)
 
 
@@ -76,7 +79,8 @@ def col2im_t(col_t: np.ndarray, input_shape: tuple[int, int, int, int], filter_h
                          f" {(N * out_h * out_w, C * filter_h * filter_w)} for input {input_shape}")
     patches = col_t.reshape(C, filter_h, filter_w, N, out_h, out_w)
     # Accumulate in (C, N, H, W) order so that every add below reads and writes whole image rows.
-    img = np.zeros((C, N, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1), dtype=col_t.dtype)
+    img = get_array_module(col_t).zeros(
+        (C, N, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1), dtype=col_t.dtype)
     # One vectorised add per filter tap (FH*FW of them), each covering every image and output pixel.
     for y in range(filter_h):
         y_max = y + stride * out_h

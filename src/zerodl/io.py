@@ -15,6 +15,7 @@ from safetensors.numpy import save as safetensors_bytes
 
 from zerodl import __version__
 from zerodl.atomic import atomic_write_bytes
+from zerodl.backend import get_array_module, to_numpy
 from zerodl.errors import ModelFileError
 from zerodl.init import parameter_budget
 
@@ -31,7 +32,7 @@ def state_dict(model) -> dict[str, np.ndarray]:
 
 def write_tensors(path, tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> None:
     """Write a safetensors file atomically."""
-    data = safetensors_bytes({k: np.ascontiguousarray(v) for k, v in tensors.items()},
+    data = safetensors_bytes({k: np.ascontiguousarray(to_numpy(v)) for k, v in tensors.items()},
                              metadata=metadata)
     atomic_write_bytes(path, data)
 
@@ -101,7 +102,7 @@ def check_state(model, tensors: dict[str, np.ndarray], path) -> None:
 def load_state(model, tensors: dict[str, np.ndarray]) -> None:
     """Copy arrays into the model's own arrays in place (the layers share them)."""
     for key, target in state_dict(model).items():
-        target[...] = tensors[key]
+        target[...] = get_array_module(target).asarray(tensors[key])
 
 
 def convert_dtype(model, dtype):
@@ -109,7 +110,7 @@ def convert_dtype(model, dtype):
     from zerodl.nets import build_model
 
     copy = build_model(model.model_name, model.config(), dtype=np.dtype(dtype))
-    load_state(copy, state_dict(model))
+    load_state(copy, {k: to_numpy(v) for k, v in state_dict(model).items()})
     copy.meta = dict(getattr(model, "meta", {}))
     return copy
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from zerodl.backend import get_array_module
+
 
 class Optimizer:
     """Shared state handling: hyperparameters, a step count, and per-parameter slot arrays."""
@@ -22,9 +24,13 @@ class Optimizer:
         self.slots: dict[str, dict[str, np.ndarray]] = {name: {} for name in self.slot_names}
 
     def _slot(self, name: str, key: str, like: np.ndarray) -> np.ndarray:
+        """The state array `name` of parameter `key`, on the parameter's device."""
         slot = self.slots[name]
+        xp = get_array_module(like)
         if key not in slot:
-            slot[key] = np.zeros_like(like)
+            slot[key] = xp.zeros_like(like)
+        elif get_array_module(slot[key]) is not xp:  # state loaded from a checkpoint file
+            slot[key] = xp.asarray(slot[key])
         return slot[key]
 
     def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
@@ -106,7 +112,7 @@ class AdaGrad(Optimizer):
     def step(self, key, param, grad):
         h = self._slot("h", key, param)
         h += grad * grad
-        param -= self.lr * grad / (np.sqrt(h) + 1e-7)
+        param -= self.lr * grad / (get_array_module(h).sqrt(h) + 1e-7)
 
 
 class RMSprop(Optimizer):
@@ -125,7 +131,7 @@ class RMSprop(Optimizer):
         h = self._slot("h", key, param)
         h *= self.decay_rate
         h += (1 - self.decay_rate) * grad * grad
-        param -= self.lr * grad / (np.sqrt(h) + 1e-7)
+        param -= self.lr * grad / (get_array_module(h).sqrt(h) + 1e-7)
 
 
 class Adam(Optimizer):
@@ -148,7 +154,7 @@ class Adam(Optimizer):
         v += (1 - self.beta2) * (grad * grad - v)
         m_hat_scale = 1 / (1 - self.beta1**self.iter)
         v_hat_scale = 1 / (1 - self.beta2**self.iter)
-        param -= self.lr * (m * m_hat_scale) / (np.sqrt(v * v_hat_scale) + self.eps)
+        param -= self.lr * (m * m_hat_scale) / (get_array_module(v).sqrt(v * v_hat_scale) + self.eps)
 
 
 OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam)}

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from zerodl.backend import get_array_module
 from zerodl.functions import labels_to_indices, sigmoid
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b; float16 operands are multiplied with float32 accumulation, the result rounded back
     to float16 (what half-precision hardware does, and NumPy has no fast float16 product)."""
-    if a.dtype == np.float16 or b.dtype == np.float16:
+    if (a.dtype == np.float16 or b.dtype == np.float16) and get_array_module(a) is np:
         return np.matmul(a, b, dtype=np.float32).astype(np.float16)
     return a @ b
 
@@ -55,10 +56,10 @@ class Relu(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x <= 0
-        return np.where(self.mask, 0, x).astype(x.dtype, copy=False)
+        return get_array_module(x).where(self.mask, 0, x).astype(x.dtype, copy=False)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return np.where(self.mask, 0, dout).astype(dout.dtype, copy=False)
+        return get_array_module(dout).where(self.mask, 0, dout).astype(dout.dtype, copy=False)
 
 
 class Sigmoid(Layer):
@@ -76,7 +77,7 @@ class Tanh(Layer):
     """tanh(x): any shape -> same shape."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = np.tanh(x)
+        self.out = get_array_module(x).tanh(x)
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -105,7 +106,7 @@ class Affine(Layer):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         self.dW = self.x.T @ dout
-        self.db = np.sum(dout, axis=0)
+        self.db = dout.sum(axis=0)
         return (dout @ self.W.T).reshape(self.original_x_shape)
 
 
@@ -113,19 +114,20 @@ class SoftmaxWithLoss(Layer):
     """Softmax then cross-entropy: scores (N, C) and labels (N,) or one-hot (N, C) -> mean loss."""
 
     def forward(self, x: np.ndarray, t) -> float:
+        xp = get_array_module(x)
         n = x.shape[0]
-        self.labels = labels_to_indices(t, x.shape[1], n)
+        self.labels = xp.asarray(labels_to_indices(t, x.shape[1], n))
         # log softmax via log-sum-exp: finite for any scores, and exactly the loss whose gradient
         # backward returns (the book's log(y + 1e-7) is off by about 1e-7 / y).
-        shifted = x - np.max(x, axis=1, keepdims=True)
-        log_y = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-        self.y = np.exp(log_y)
-        self.loss = float(-np.sum(log_y[np.arange(n), self.labels]) / n)
+        shifted = x - x.max(axis=1, keepdims=True)
+        log_y = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        self.y = xp.exp(log_y)
+        self.loss = float(-log_y[xp.arange(n), self.labels].sum() / n)
         return self.loss
 
     def backward(self, dout=1.0) -> np.ndarray:
         """(y - t) / N: the gradient of the mean loss with respect to the scores."""
         n = self.y.shape[0]
         dx = self.y.copy()
-        dx[np.arange(n), self.labels] -= 1
+        dx[get_array_module(dx).arange(n), self.labels] -= 1
         return dx * (dout / n)

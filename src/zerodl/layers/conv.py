@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from zerodl.backend import get_array_module
 from zerodl.im2col import col2im, col2im_t, im2col, im2col_t, output_size
 from zerodl.layers.basic import Layer, matmul
 
@@ -82,30 +83,31 @@ class Pooling(Layer):
             p = self.stride
             out = x[:, :, 0::p, 0::p].copy()
             for i, j in self._taps()[1:]:
-                np.maximum(out, x[:, :, i::p, j::p], out=out)
+                get_array_module(x).maximum(out, x[:, :, i::p, j::p], out=out)
             self.x, self.out = x, out
             return out
         windows = im2col(x.reshape(N * C, 1, H, W), self.pool_h, self.pool_w, self.stride,
                          self.pad, pad_value=-np.inf)
-        self.arg_max = np.argmax(windows, axis=1)
-        out = windows[np.arange(windows.shape[0]), self.arg_max]
+        self.arg_max = windows.argmax(axis=1)
+        out = windows[get_array_module(x).arange(windows.shape[0]), self.arg_max]
         return out.reshape(N, C, out_h, out_w)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        xp = get_array_module(dout)
         N, C, H, W = self.x_shape
         if self._tiles(self.x_shape):
             # Each window's gradient goes to the first position that holds its max (as argmax).
             p = self.stride
-            dx = np.empty(self.x_shape, dtype=dout.dtype)
-            taken = np.zeros(self.out.shape, dtype=bool)
+            dx = xp.empty(self.x_shape, dtype=dout.dtype)
+            taken = xp.zeros(self.out.shape, dtype=bool)
             for i, j in self._taps():
                 hit = self.x[:, :, i::p, j::p] == self.out
                 hit &= ~taken
                 taken |= hit
-                dx[:, :, i::p, j::p] = np.where(hit, dout, 0)
+                dx[:, :, i::p, j::p] = xp.where(hit, dout, 0)
             return dx
-        dwin = np.zeros((dout.size, self.pool_h * self.pool_w), dtype=dout.dtype)
-        dwin[np.arange(dout.size), self.arg_max] = dout.reshape(-1)
+        dwin = xp.zeros((dout.size, self.pool_h * self.pool_w), dtype=dout.dtype)
+        dwin[xp.arange(dout.size), self.arg_max] = dout.reshape(-1)
         dx = col2im(dwin, (N * C, 1, H, W), self.pool_h, self.pool_w, self.stride, self.pad)
         return dx.reshape(N, C, H, W)
 
@@ -126,7 +128,8 @@ class AvgPooling(Pooling):
     def backward(self, dout: np.ndarray) -> np.ndarray:
         N, C, H, W = self.x_shape
         size = self.pool_h * self.pool_w
-        dwin = np.repeat(dout.reshape(-1, 1) / size, size, axis=1).astype(dout.dtype, copy=False)
+        dwin = get_array_module(dout).repeat(dout.reshape(-1, 1) / size, size, axis=1)
+        dwin = dwin.astype(dout.dtype, copy=False)
         dx = col2im(dwin, (N * C, 1, H, W), self.pool_h, self.pool_w, self.stride, self.pad)
         return dx.reshape(N, C, H, W)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from zerodl.backend import get_array_module
 from zerodl.layers.basic import Layer
 
 
@@ -52,27 +53,27 @@ class BatchNormalization(Layer):
         if train_flg:
             mu = x2.mean(axis=0)
             xc = x2 - mu
-            var = np.mean(xc**2, axis=0)
-            std = np.sqrt(var + self.eps)
+            var = (xc**2).mean(axis=0)
+            std = get_array_module(x).sqrt(var + self.eps)
             self.batch_size, self.xc, self.std = x2.shape[0], xc, std
             self.xn = xc / std
             self.running_mean[...] = self.momentum * self.running_mean + (1 - self.momentum) * mu
             self.running_var[...] = self.momentum * self.running_var + (1 - self.momentum) * var
             xn = self.xn
         else:
-            xn = (x2 - self.running_mean) / np.sqrt(self.running_var + self.eps)
+            xn = (x2 - self.running_mean) / get_array_module(x).sqrt(self.running_var + self.eps)
         return self._from_2d(self.gamma * xn + self.beta, x.shape)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         d2 = self._to_2d(dout)
         self.dbeta = d2.sum(axis=0)
-        self.dgamma = np.sum(self.xn * d2, axis=0)
+        self.dgamma = (self.xn * d2).sum(axis=0)
         dxn = self.gamma * d2
         dxc = dxn / self.std
-        dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
+        dstd = -((dxn * self.xc) / (self.std * self.std)).sum(axis=0)
         dvar = 0.5 * dstd / self.std
         dxc = dxc + (2.0 / self.batch_size) * self.xc * dvar
-        dmu = np.sum(dxc, axis=0)
+        dmu = dxc.sum(axis=0)
         dx = dxc - dmu / self.batch_size
         return self._from_2d(dx, self.input_shape)
 
@@ -99,10 +100,13 @@ class Dropout(Layer):
     def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
         keep = 1.0 - self.dropout_ratio
         if train_flg:
-            self.mask = self.rng.random(x.shape, dtype=np.float32) >= self.dropout_ratio
+            # drawn from the network's NumPy generator even for a GPU network, so that a run is
+            # reproducible and a checkpoint restores it, wherever it runs
+            mask = self.rng.random(x.shape, dtype=np.float32) >= self.dropout_ratio
+            self.mask = get_array_module(x).asarray(mask)
             self.mask_scale = (1.0 / keep) if self.scale == "inverted" else 1.0
-            return x * self.mask * np.asarray(self.mask_scale, dtype=x.dtype)
-        return x if self.scale == "inverted" else x * np.asarray(keep, dtype=x.dtype)
+            return x * self.mask * x.dtype.type(self.mask_scale)
+        return x if self.scale == "inverted" else x * x.dtype.type(keep)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return dout * self.mask * np.asarray(self.mask_scale, dtype=dout.dtype)
+        return dout * self.mask * dout.dtype.type(self.mask_scale)

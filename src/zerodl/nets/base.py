@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from zerodl.backend import array_module, get_array_module, to_numpy
 from zerodl.functions import labels_to_indices
 from zerodl.gradient import numerical_gradient
 from zerodl.layers import Layer, SoftmaxWithLoss
@@ -63,11 +64,29 @@ class Network:
         """Inference mode (the default)."""
         return self.train(False)
 
+    # -- device --------------------------------------------------------------------------------
+    @property
+    def xp(self):
+        """The array module of the parameters: numpy, or cupy on a GPU."""
+        return get_array_module(next(iter(self.params.values())))
+
+    def to(self, device: str) -> Network:
+        """Move parameters and buffers to 'cpu' (NumPy) or 'cuda' (CuPy), in place."""
+        xp = array_module(device)
+        convert = to_numpy if xp is np else xp.asarray
+        for owners in (self._owners, self._buffer_owners):
+            for key, (layer, attr) in owners.items():
+                moved = convert(getattr(layer, attr))
+                setattr(layer, attr, moved)
+                if key in self.params:
+                    self.params[key] = moved
+        return self
+
     # -- the book's interface ------------------------------------------------------------------
     def predict(self, x: np.ndarray, train_flg: bool | None = None) -> np.ndarray:
         """Scores before softmax: (N, ...) -> (N, classes)."""
         train_flg = self.training if train_flg is None else train_flg
-        x = np.asarray(x, dtype=self.dtype)
+        x = self.xp.asarray(x, dtype=self.dtype)
         for layer in self.layers.values():
             x = layer.forward(x, train_flg) if layer.has_train_mode else layer.forward(x)
         return x
@@ -77,7 +96,7 @@ class Network:
         if not self.weight_decay_lambda:
             return 0.0
         return 0.5 * self.weight_decay_lambda * sum(
-            float(np.sum(self.params[key] ** 2)) for key in self._decayed_keys())
+            float((self.params[key] ** 2).sum()) for key in self._decayed_keys())
 
     def _decayed_keys(self) -> list[str]:
         return [key for key, (_, attr) in self._owners.items() if attr == "W"]
@@ -115,8 +134,8 @@ class Network:
         return float(np.mean(self.predict_classes(x, batch_size) == self._labels(x, t)))
 
     def predict_classes(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-        """argmax of the scores, computed in batches to bound memory: (N, ...) -> (N,)."""
-        out = [np.argmax(self.predict(x[i:i + batch_size], train_flg=False), axis=1)
+        """argmax of the scores, computed in batches to bound memory: (N, ...) -> (N,) on the host."""
+        out = [to_numpy(self.predict(x[i:i + batch_size], train_flg=False).argmax(axis=1))
                for i in range(0, x.shape[0], batch_size)]
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from zerodl.backend import array_module, get_array_module, to_numpy
 from zerodl.errors import ModelFileError
 from zerodl.functions import labels_to_indices, sigmoid, softmax
 from zerodl.init import constant
@@ -50,10 +51,17 @@ class ThreeLayerNet:
     def output_size(self) -> int:
         return self.sizes[-1]
 
+    def to(self, device: str) -> ThreeLayerNet:
+        """Move the weights to 'cpu' (NumPy) or 'cuda' (CuPy)."""
+        xp = array_module(device)
+        convert = to_numpy if xp is np else xp.asarray
+        self.params = {k: convert(v) for k, v in self.params.items()}
+        return self
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities: (N, 784) -> (N, 10), or (784,) -> (10,)."""
         p = self.params
-        x = np.asarray(x)
+        x = get_array_module(p["W1"]).asarray(x)
         a1 = x @ p["W1"] + p["b1"]
         z1 = sigmoid(a1)
         a2 = z1 @ p["W2"] + p["b2"]
@@ -64,7 +72,7 @@ class ThreeLayerNet:
     def predict_classes(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """argmax of predict, in batches: (N, 784) -> (N,)."""
         x = np.asarray(x).reshape(np.shape(x)[0], -1)
-        out = [np.argmax(self.predict(x[i:i + batch_size]), axis=1)
+        out = [to_numpy(self.predict(x[i:i + batch_size]).argmax(axis=1))
                for i in range(0, x.shape[0], batch_size)]
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
