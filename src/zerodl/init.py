@@ -28,8 +28,8 @@ def weight_scale(spec: str | float, fan_in: int) -> float:
             raise ValueError(
                 f"unknown weight_init_std '{spec}': use a number or one of {', '.join(SCALE_NAMES)}"
             ) from None
-    if not spec > 0:
-        raise ValueError(f"weight_init_std must be positive, got {spec}")
+    if not 0 < spec < math.inf:
+        raise ValueError(f"weight_init_std must be a positive number, got {spec}")
     return float(spec)
 
 

@@ -34,6 +34,14 @@ def test_every_figure_with_data(data_dir, tmp_path, capsys, monkeypatch):
     assert "chapter 7 cnn" in out
 
 
+def test_data_figures_are_deterministic(mnist10k, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        assert main(["-q", "figures", "--out", str(out), "--quick", "--dataset", str(mnist10k),
+                     "--only", "mnist-digits", "two-layer-learning-curves"]) == 0
+    assert len(digests(a)) == 2 and digests(a) == digests(b)
+
+
 def test_missing_data_is_said_clearly(tmp_path, capsys):
     status = main(["-q", "figures", "--out", str(tmp_path), "--only", "mnist-digits", "perceptron",
                    "--dataset", str(tmp_path / "no-such-folder")])
