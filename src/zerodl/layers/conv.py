@@ -70,13 +70,18 @@ class Pooling(Layer):
         every window when windows tile the input."""
         return [(i, j) for i in range(self.pool_h) for j in range(self.pool_w)]
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    def _output_shape(self, x: np.ndarray) -> tuple[int, int, int, int]:
+        """Check x and remember its shape; returns (N, C, OH, OW)."""
         if x.ndim != 4:
-            raise ValueError(f"Pooling expects (N, C, H, W) input, got shape {x.shape}")
-        N, C, H, W = x.shape
-        out_h = output_size(H, self.pool_h, self.stride, self.pad)
-        out_w = output_size(W, self.pool_w, self.stride, self.pad)
+            raise ValueError(f"{type(self).__name__} expects (N, C, H, W) input, got shape {x.shape}")
         self.x_shape = x.shape
+        N, C, H, W = x.shape
+        return (N, C, output_size(H, self.pool_h, self.stride, self.pad),
+                output_size(W, self.pool_w, self.stride, self.pad))
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out_shape = self._output_shape(x)
+        N, C, H, W = x.shape
         if self._tiles(x.shape):
             # Fast path, same result: a running max over the window's positions, each position a
             # strided view of the input, so no window is ever copied out.
@@ -90,7 +95,7 @@ class Pooling(Layer):
                          self.pad, pad_value=-np.inf)
         self.arg_max = windows.argmax(axis=1)
         out = windows[get_array_module(x).arange(windows.shape[0]), self.arg_max]
-        return out.reshape(N, C, out_h, out_w)
+        return out.reshape(out_shape)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         xp = get_array_module(dout)
@@ -116,14 +121,10 @@ class AvgPooling(Pooling):
     """Average pooling: (N, C, H, W) -> (N, C, OH, OW); padding counts as zeros."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        if x.ndim != 4:
-            raise ValueError(f"AvgPooling expects (N, C, H, W) input, got shape {x.shape}")
+        out_shape = self._output_shape(x)
         N, C, H, W = x.shape
-        out_h = output_size(H, self.pool_h, self.stride, self.pad)
-        out_w = output_size(W, self.pool_w, self.stride, self.pad)
-        self.x_shape = x.shape
         windows = im2col(x.reshape(N * C, 1, H, W), self.pool_h, self.pool_w, self.stride, self.pad)
-        return windows.mean(axis=1).reshape(N, C, out_h, out_w)
+        return windows.mean(axis=1).reshape(out_shape)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         N, C, H, W = self.x_shape
