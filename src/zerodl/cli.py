@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from datetime import datetime
@@ -303,7 +304,6 @@ def cmd_experiment(args) -> int:
 def figure_dataset(args) -> str:
     """The digits the figures use: --dataset if given, else MNIST, else an MNIST subset folder
     (mnist-*, e.g. mnist-10k) under the data folder, since any real digits serve a figure."""
-    import os
 
     from zerodl.datasets import find_dataset
     from zerodl.datasets.sources import FILES
@@ -632,3 +632,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zerodl: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of our output went away (e.g. `zerodl data | head`): not an error of ours
+        sys.stdout = open(os.devnull, "w")
+        return 0
