@@ -181,9 +181,8 @@ class Trainer:
                 "test_acc": list(self.test_acc_list), "val_acc": list(self.val_acc_list),
                 "epoch_seconds": list(self.epoch_seconds), "iter_per_epoch": self.iter_per_epoch}
 
-    def write_history(self) -> None:
-        """metrics.csv (one row per epoch), loss.csv (one row per iteration), curves.png."""
-        from zerodl.figures.training import plot_learning_curves
+    def write_history(self, plot: bool = True) -> None:
+        """metrics.csv (one row per epoch), loss.csv (one row per iteration), and curves.png."""
 
         rows = io.StringIO()
         writer = csv.writer(rows)
@@ -197,7 +196,10 @@ class Trainer:
         losses = "iteration,loss\n" + "".join(
             f"{i + 1},{loss!r}\n" for i, loss in enumerate(self.train_loss_list))
         atomic_write_bytes(self.out_dir / "loss.csv", losses.encode())
-        plot_learning_curves(self.history(), self.out_dir / "curves.png")
+        if plot:
+            from zerodl.figures.training import plot_learning_curves
+
+            plot_learning_curves(self.history(), self.out_dir / "curves.png")
 
     # -- checkpoints ---------------------------------------------------------------------------
     @property
@@ -230,7 +232,7 @@ class Trainer:
         meta = model_metadata(self.network, CHECKPOINT_FORMAT, **self.metadata)
         meta["trainer"] = json.dumps(state)
         write_tensors(self.checkpoint_path, tensors, meta)
-        self.write_history()
+        self.write_history(plot=False)  # the curves are drawn once, at the end of the run
 
     def load_checkpoint(self, path) -> None:
         """Restore everything save_checkpoint wrote; the network must have the same architecture."""
