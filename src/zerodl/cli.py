@@ -504,18 +504,22 @@ def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zerodl", description="Deep Learning from Scratch, as real software.")
     parser.add_argument("--version", action="version", version=f"zerodl {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="less output")
+    # -q also after the command; SUPPRESS keeps a subcommand from resetting a -q given before it
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                       help="less output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("gates", help="truth tables of the AND, OR, NAND and XOR perceptrons")
+    p = sub.add_parser("gates", parents=[quiet], help="truth tables of the AND, OR, NAND and XOR perceptrons")
     p.set_defaults(func=cmd_gates)
 
-    p = sub.add_parser("data", help="show where each dataset is, or download one")
+    p = sub.add_parser("data", parents=[quiet], help="show where each dataset is, or download one")
     p.add_argument("names", nargs="*", metavar="[download] NAME",
                    help="datasets (mnist, fashion-mnist) or folders; 'download NAME' fetches one")
     _add_data_options(p)
     p.set_defaults(func=cmd_data)
 
-    p = sub.add_parser("train", help="train a network (MNIST by default)")
+    p = sub.add_parser("train", parents=[quiet], help="train a network (MNIST by default)")
     p.add_argument("--model", default="two-layer",
                    choices=["two-layer", "mlp", "mlp-extend", "simple-conv", "deep-conv"])
     p.add_argument("--hidden", help="hidden sizes, e.g. 50 or 100,100")
@@ -539,7 +543,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_data_options(p, dataset=True)
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("eval", help="accuracy, per-class accuracy and confusion matrix")
+    p = sub.add_parser("eval", parents=[quiet], help="accuracy, per-class accuracy and confusion matrix")
     p.add_argument("model_file", metavar="MODEL")
     p.add_argument("--dataset", help="default: the dataset the model was trained on")
     p.add_argument("--dtype", choices=["float32", "float16", "float64"],
@@ -548,20 +552,20 @@ def make_parser() -> argparse.ArgumentParser:
     _add_data_options(p)
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("predict", help="top-3 classes for image files or folders")
+    p = sub.add_parser("predict", parents=[quiet], help="top-3 classes for image files or folders")
     p.add_argument("model_file", metavar="MODEL")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     _add_device_option(p)
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("experiment", help="chapter 6's experiments, with figures")
+    p = sub.add_parser("experiment", parents=[quiet], help="chapter 6's experiments, with figures")
     p.add_argument("name", help="optimizers-2d, optimizers-mnist, weight-init, batchnorm, overfit")
     p.add_argument("--out", default="figures", help="folder for the PNG figures")
     p.add_argument("--full", action="store_true", help="the book-scale version (slower)")
     _add_data_options(p, dataset=True)
     p.set_defaults(func=cmd_experiment)
 
-    p = sub.add_parser("figures", help="every figure of the notes, chapter by chapter")
+    p = sub.add_parser("figures", parents=[quiet], help="every figure of the notes, chapter by chapter")
     p.add_argument("--out", default="figures", help="folder for the PNG files")
     p.add_argument("--only", nargs="+", metavar="NAME", help="figure groups or file names")
     p.add_argument("--quick", action="store_true", help="shorter training for the data figures")
@@ -571,7 +575,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_data_options(p)
     p.set_defaults(func=cmd_figures)
 
-    p = sub.add_parser("search", help="random search of lr and weight decay (Optuna)")
+    p = sub.add_parser("search", parents=[quiet], help="random search of lr and weight decay (Optuna)")
     p.add_argument("--trials", type=int, default=20, help="trials (with --resume: trials to add)")
     p.add_argument("--workers", type=int, default=1, help="local worker processes")
     p.add_argument("--epochs", type=int, default=50, help="epochs per trial")
@@ -583,19 +587,20 @@ def make_parser() -> argparse.ArgumentParser:
     _add_data_options(p, dataset=True)
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("import-book", help="convert the book's weight pickles, safely")
+    p = sub.add_parser("import-book", parents=[quiet], help="convert the book's weight pickles, safely")
     p.add_argument("pickle", metavar="FILE.pkl")
     p.add_argument("--model", required=True, choices=["three-layer", "simple-conv", "deep-conv"])
     p.add_argument("--out", required=True, help="the zerodl model file to write")
     p.add_argument("--dataset", default="mnist", help="dataset the weights were trained on")
     p.set_defaults(func=cmd_import_book)
 
-    p = sub.add_parser("export", help="write a model as ONNX")
+    p = sub.add_parser("export", parents=[quiet], help="write a model as ONNX")
     p.add_argument("model_file", metavar="MODEL")
     p.add_argument("--onnx", required=True, metavar="OUT.onnx")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("bench", help="training and inference speed, beside PyTorch if installed")
+    p = sub.add_parser("bench", parents=[quiet],
+                       help="training and inference speed, beside PyTorch if installed")
     p.add_argument("--models", default="mlp,simple-conv,deep-conv")
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--json", default="bench.json", help="where to write the results")
@@ -604,7 +609,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_device_option(p)
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("gradcheck", help="backprop against numerical gradients")
+    p = sub.add_parser("gradcheck", parents=[quiet], help="backprop against numerical gradients")
     p.add_argument("--model", default="two-layer")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_gradcheck)
