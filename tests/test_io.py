@@ -32,6 +32,16 @@ def test_three_layer_net_round_trip(tmp_path):
     np.testing.assert_array_equal(load_model(net_path).predict(x), net.predict(x))
 
 
+def test_network_load_classmethod(tmp_path):
+    from zerodl.nets import Network
+
+    TwoLayerNet(4, 3, 2, seed=1).save(tmp_path / "m.safetensors")
+    assert isinstance(TwoLayerNet.load(tmp_path / "m.safetensors"), TwoLayerNet)
+    assert isinstance(Network.load(tmp_path / "m.safetensors"), TwoLayerNet)
+    with pytest.raises(ModelFileError, match="holds a TwoLayerNet, not a MultiLayerNet"):
+        MultiLayerNet.load(tmp_path / "m.safetensors")
+
+
 def test_book_names_save_params_and_load_params(tmp_path):
     a, b = TwoLayerNet(4, 3, 2, seed=1), TwoLayerNet(4, 3, 2, seed=2)
     a.save_params(tmp_path / "p.safetensors")

@@ -141,6 +141,7 @@ def run_search(config: SearchConfig, resume: bool = False):
     optuna = require_optuna()
     storage = storage_for(config)
     existing = STUDY_NAME in {s.study_name for s in optuna.get_all_study_summaries(storage)}
+    resume = resume and existing
     if existing and not resume:
         raise ZerodlError(f"a study already exists in {config.storage or config.out_dir}: add"
                           " --resume to continue it, or choose another --out")

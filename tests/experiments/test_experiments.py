@@ -31,6 +31,7 @@ def test_weight_scale_shapes_activations():
      ["weight-init-sigmoid.png", "weight-init-relu.png", "weight-init-training.png"]),
     ("batchnorm", {"epochs": 2}, ["batchnorm.png"]),
     ("overfit", {"epochs": 3}, ["overfit.png"]),
+    ("hyperparameter-search", {"trials": 3, "epochs": 2}, ["hyperparameter-search.png"]),
 ])
 def test_data_experiments_run_and_write_figures(mnist10k, tmp_path, name, kwargs, figures):
     results = EXPERIMENTS[name](tmp_path, dataset=str(mnist10k), **kwargs)

@@ -4,7 +4,14 @@ Every experiment is a function run(out_dir, full=False, seed=0, **data) that wri
 figures into out_dir and returns its numbers as a dict; the CLI prints them.
 """
 
-from zerodl.experiments import batchnorm, optimizers_2d, optimizers_mnist, overfit, weight_init
+from zerodl.experiments import (
+    batchnorm,
+    hyperparameter_search,
+    optimizers_2d,
+    optimizers_mnist,
+    overfit,
+    weight_init,
+)
 
 EXPERIMENTS = {
     "optimizers-2d": optimizers_2d.run,
@@ -12,6 +19,7 @@ EXPERIMENTS = {
     "weight-init": weight_init.run,
     "batchnorm": batchnorm.run,
     "overfit": overfit.run,
+    "hyperparameter-search": hyperparameter_search.run,
 }
 
 __all__ = ["EXPERIMENTS"]

@@ -158,6 +158,17 @@ class Network:
 
     save_params = save
 
+    @classmethod
+    def load(cls, path) -> Network:
+        """The network saved in a model file, rebuilt from its config (e.g. TwoLayerNet.load(p))."""
+        from zerodl.errors import ModelFileError
+        from zerodl.io import load_model
+
+        model = load_model(path)
+        if not isinstance(model, cls):
+            raise ModelFileError(f"{path} holds a {type(model).__name__}, not a {cls.__name__}")
+        return model
+
     def load_params(self, path) -> None:
         """Load weights from a model file into this network (the architecture must match)."""
         from zerodl.io import load_weights_into
