@@ -559,7 +559,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("experiment", parents=[quiet], help="chapter 6's experiments, with figures")
-    p.add_argument("name", help="optimizers-2d, optimizers-mnist, weight-init, batchnorm, overfit")
+    p.add_argument("name", help="optimizers-2d, optimizers-mnist, weight-init, batchnorm, overfit,"
+                   " hyperparameter-search")
     p.add_argument("--out", default="figures", help="folder for the PNG figures")
     p.add_argument("--full", action="store_true", help="the book-scale version (slower)")
     _add_data_options(p, dataset=True)
