@@ -144,10 +144,11 @@ def load_model(path):
     if dtype not in FLOAT_DTYPES:
         raise ModelFileError(f"{path}: tensors have dtype {dtype}, expected a float type")
     # a config may not make the model allocate much more than the file holds (twice, for
-    # buffers such as running averages that are created beside their parameters)
+    # buffers such as running averages that are created beside their parameters); the initial
+    # weights are overwritten by the file's, so an absurd init scale may overflow silently
     budget = 2 * sum(v.size for v in tensors.values()) + 4096
     try:
-        with parameter_budget(budget):
+        with parameter_budget(budget), np.errstate(over="ignore"):
             model = build_model(name, config, dtype=dtype)
     except (TypeError, ValueError, KeyError, IndexError, MemoryError, OverflowError) as e:
         raise ModelFileError(f"{path}: config does not describe a valid {name!r} model ({e})") from None
