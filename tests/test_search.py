@@ -29,6 +29,13 @@ def test_search_records_trials_on_the_validation_split(tmp_path, mnist10k):
     assert len(completed(more)) == 6
 
 
+def test_a_database_url_works_as_storage(tmp_path, mnist10k):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    study = run_search(config(tmp_path / "out", mnist10k, trials=2, storage=url))
+    assert len(completed(study)) == 2 and (tmp_path / "study.db").exists()
+    assert not (tmp_path / "out" / "study.journal").exists()
+
+
 def test_killed_search_with_two_workers_resumes_to_its_target(tmp_path, mnist10k):
     cmd = [sys.executable, "-m", "zerodl", "-q", "search", "--trials", "20", "--workers", "2",
            "--epochs", "15", "--out", str(tmp_path), "--dataset", str(mnist10k)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -104,6 +105,25 @@ def make_objective(config: SearchConfig, data):
     return objective
 
 
+BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def _blas_threads(threads: int):
+    """Cap BLAS threads for processes started inside (they read it when NumPy loads), so that
+    workers do not oversubscribe the cores; this process's environment is restored after."""
+    saved = {var: os.environ.get(var) for var in BLAS_THREAD_VARIABLES}
+    os.environ.update({var: str(threads) for var in BLAS_THREAD_VARIABLES})
+    try:
+        yield
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+
 def _worker(config_dict: dict, target: int, stream: int) -> None:
     """Run trials until the study holds `target` trials that did not fail (shared with others)."""
     config = SearchConfig(**config_dict)
@@ -162,15 +182,13 @@ def run_search(config: SearchConfig, resume: bool = False):
         if config.workers <= 1:
             _worker(asdict(config), target, stream_base)
         else:
-            threads = max(1, (os.cpu_count() or 1) // config.workers)
-            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-                os.environ[var] = str(threads)
             ctx = multiprocessing.get_context("spawn")
             procs = [ctx.Process(target=_worker, args=(asdict(config), target,
                                                        stream_base + i))
                      for i in range(config.workers)]
-            for p in procs:
-                p.start()
+            with _blas_threads(max(1, (os.cpu_count() or 1) // config.workers)):
+                for p in procs:
+                    p.start()
             for p in procs:
                 p.join()
             if any(p.exitcode for p in procs):
