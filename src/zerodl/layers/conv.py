@@ -101,15 +101,16 @@ class Pooling(Layer):
         xp = get_array_module(dout)
         N, C, H, W = self.x_shape
         if self._tiles(self.x_shape):
-            # Each window's gradient goes to the first position that holds its max (as argmax).
+            # Each window's gradient goes to the first position that holds its max (as argmax):
+            # `remaining` is what no earlier position has taken (multiplying by a boolean mask is
+            # exact, and cheaper than where()).
             p = self.stride
             dx = xp.empty(self.x_shape, dtype=dout.dtype)
-            taken = xp.zeros(self.out.shape, dtype=bool)
+            remaining = dout.copy()
             for i, j in self._taps():
                 hit = self.x[:, :, i::p, j::p] == self.out
-                hit &= ~taken
-                taken |= hit
-                dx[:, :, i::p, j::p] = xp.where(hit, dout, 0)
+                dx[:, :, i::p, j::p] = remaining * hit
+                remaining *= ~hit
             return dx
         dwin = xp.zeros((dout.size, self.pool_h * self.pool_w), dtype=dout.dtype)
         dwin[xp.arange(dout.size), self.arg_max] = dout.reshape(-1)
