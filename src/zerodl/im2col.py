@@ -41,12 +41,13 @@ def col2im(col: np.ndarray, input_shape: tuple[int, int, int, int], filter_h: in
 
 
 def im2col_t(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0,
-             *, pad_value: float = 0.0) -> np.ndarray:
+             *, pad_value: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:
     """The transpose of im2col, (C*filter_h*filter_w, N*OH*OW), as a C-contiguous array.
 
     Why transposed: building it copies whole runs of output pixels (rows of the image) at a
     time, where the book's row-per-pixel layout copies runs of filter_w values. The convolution
     is then W (FN, C*FH*FW) @ col_t instead of col @ W.T: the same product, faster to build.
+    `out`, an array of the result's shape and dtype, is filled instead of allocating a new one.
     """
     if input_data.ndim != 4:
         raise ValueError(f"im2col expects (N, C, H, W) input, got shape {input_data.shape}")
@@ -65,7 +66,10 @@ def im2col_t(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int =
     patches = xp.lib.stride_tricks.as_strided(
         img, shape=(C, filter_h, filter_w, N, out_h, out_w),
         strides=(sc, sh, sw, sn, sh * stride, sw * stride))
-    return patches.reshape(C * filter_h * filter_w, N * out_h * out_w)
+    if out is None:
+        return patches.reshape(C * filter_h * filter_w, N * out_h * out_w)
+    xp.copyto(out.reshape(patches.shape), patches)
+    return out
 
 
 def col2im_t(col_t: np.ndarray, input_shape: tuple[int, int, int, int], filter_h: int,

@@ -55,11 +55,13 @@ class Relu(Layer):
     """max(0, x): any shape -> same shape."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.mask = x <= 0
-        return get_array_module(x).where(self.mask, 0, x).astype(x.dtype, copy=False)
+        # the book keeps the mask x <= 0 and zeroes through it with where(); keeping x > 0 and
+        # multiplying by it gives the same numbers several times faster
+        self.mask = x > 0
+        return get_array_module(x).maximum(x, 0).astype(x.dtype, copy=False)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return get_array_module(dout).where(self.mask, 0, dout).astype(dout.dtype, copy=False)
+        return (dout * self.mask).astype(dout.dtype, copy=False)
 
 
 class Sigmoid(Layer):

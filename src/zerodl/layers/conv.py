@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zerodl.backend import get_array_module
-from zerodl.im2col import col2im, col2im_t, im2col, im2col_t, output_size
+from zerodl.im2col import col2im, im2col, im2col_t, output_size
 from zerodl.layers.basic import Layer, matmul
 
 
@@ -32,7 +32,14 @@ class Convolution(Layer):
         self.x_shape = x.shape
         # The book computes im2col(x) @ W.reshape(FN, -1).T; this is the same product transposed,
         # W_mat @ im2col_t(x), whose (FN, N*OH*OW) result is the output with N and FN swapped.
-        self.col_t = im2col_t(x, FH, FW, self.stride, self.pad)
+        # The patch matrix is FH*FW times the size of x; refilling last call's array instead of
+        # allocating a new one saves the operating system mapping fresh pages every step.
+        shape = (C * FH * FW, N * out_h * out_w)
+        reuse = getattr(self, "col_t", None)
+        if reuse is None or reuse.shape != shape or reuse.dtype != x.dtype or \
+                get_array_module(reuse) is not get_array_module(x):
+            reuse = None
+        self.col_t = im2col_t(x, FH, FW, self.stride, self.pad, out=reuse)
         self.W_mat = self.W.reshape(FN, -1)
         out = matmul(self.W_mat, self.col_t)
         out += self.b[:, None]
@@ -45,8 +52,26 @@ class Convolution(Layer):
         self.dW = (dout_t @ self.col_t.T).reshape(self.W.shape)
         if not self.needs_input_grad:
             return None
-        dcol_t = self.W_mat.T @ dout_t
-        return col2im_t(dcol_t, self.x_shape, *self.W.shape[2:], self.stride, self.pad)
+        return self._input_gradient(dout_t, dout.shape[2:])
+
+    def _input_gradient(self, dout_t: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
+        """dx = col2im(W_mat.T @ dout_t), one filter position at a time.
+
+        The book forms the whole dcol (FH*FW times the size of x) and then folds it back with
+        col2im. Here each filter position's slice of that product, W[:, :, y, x].T @ dout_t, is
+        added straight onto the pixels it belongs to: the same sums, without the large dcol.
+        """
+        _, C, FH, FW = self.W.shape
+        N, _, H, W = self.x_shape
+        s, pad = self.stride, self.pad
+        out_h, out_w = out_hw
+        xp = get_array_module(dout_t)
+        img = xp.zeros((C, N, H + 2 * pad + s - 1, W + 2 * pad + s - 1), dtype=dout_t.dtype)
+        for y in range(FH):
+            for x in range(FW):
+                part = (self.W[:, :, y, x].T @ dout_t).reshape(C, N, out_h, out_w)
+                img[:, :, y:y + s * out_h:s, x:x + s * out_w:s] += part
+        return img[:, :, pad:H + pad, pad:W + pad].transpose(1, 0, 2, 3)
 
 
 class Pooling(Layer):
