@@ -70,3 +70,17 @@ def test_wrong_arrays_for_the_model(tmp_path):
     path.write_bytes(pickle.dumps({"W1": np.zeros((2, 2))}))
     with pytest.raises(ModelFileError, match=r"missing tensor\(s\) b1, W2"):
         import_book_model(path, "three-layer")
+
+
+def test_persistent_references_are_refused(tmp_path):
+    import io as _io
+
+    class ExternalRefs(pickle.Pickler):
+        def persistent_id(self, obj):
+            return "outside" if isinstance(obj, np.ndarray) else None
+
+    buffer = _io.BytesIO()
+    ExternalRefs(buffer).dump({"W1": np.zeros(2)})
+    (tmp_path / "p.pkl").write_bytes(buffer.getvalue())
+    with pytest.raises(ModelFileError, match="persistent references"):
+        load_book_params(tmp_path / "p.pkl")

@@ -86,3 +86,12 @@ def test_losses_reject_mismatched_shapes():
         cross_entropy_error(np.full((2, 3), 1 / 3), np.array([0, 1, 2]))
     with pytest.raises(ValueError, match=r"\[0, 2\]"):
         cross_entropy_error(np.full((2, 3), 1 / 3), np.array([0, 5]))
+
+
+def test_gradients_of_sigmoid_and_relu_match_numerical_derivatives():
+    from zerodl.functions import relu_grad, sigmoid_grad
+    from zerodl.gradient import numerical_diff
+
+    for x in (-3.0, -0.5, 0.7, 2.0):
+        assert sigmoid_grad(x) == pytest.approx(numerical_diff(sigmoid, x), rel=1e-7)
+        assert relu_grad(x) == pytest.approx(numerical_diff(relu, x))

@@ -15,6 +15,8 @@ class Optimizer:
     """Shared state handling: hyperparameters, a step count, and per-parameter slot arrays."""
 
     slot_names: tuple[str, ...] = ()
+    # the attributes that state_dict() records and load_state_dict() restores
+    hyper_names: tuple[str, ...] = ("lr",)
 
     def __init__(self, lr: float = 0.01) -> None:
         if not lr > 0:
@@ -42,7 +44,7 @@ class Optimizer:
         raise NotImplementedError
 
     def hyperparameters(self) -> dict[str, float]:
-        return {"lr": self.lr}
+        return {name: getattr(self, name) for name in self.hyper_names}
 
     def state_dict(self) -> dict:
         """{'name', 'hyper': {...}, 'iter': int, 'slots': {slot: {param key: array}}}."""
@@ -71,13 +73,11 @@ class Momentum(Optimizer):
     """v <- momentum * v - lr * dW; W <- W + v."""
 
     slot_names = ("v",)
+    hyper_names = ("lr", "momentum")
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__(lr)
         self.momentum = momentum
-
-    def hyperparameters(self):
-        return {"lr": self.lr, "momentum": self.momentum}
 
     def step(self, key, param, grad):
         v = self._slot("v", key, param)
@@ -106,9 +106,6 @@ class AdaGrad(Optimizer):
 
     slot_names = ("h",)
 
-    def __init__(self, lr: float = 0.01) -> None:
-        super().__init__(lr)
-
     def step(self, key, param, grad):
         h = self._slot("h", key, param)
         h += grad * grad
@@ -119,13 +116,11 @@ class RMSprop(Optimizer):
     """h <- decay * h + (1 - decay) dW^2; W <- W - lr * dW / (sqrt(h) + 1e-7)."""
 
     slot_names = ("h",)
+    hyper_names = ("lr", "decay_rate")
 
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
         super().__init__(lr)
         self.decay_rate = decay_rate
-
-    def hyperparameters(self):
-        return {"lr": self.lr, "decay_rate": self.decay_rate}
 
     def step(self, key, param, grad):
         h = self._slot("h", key, param)
@@ -138,14 +133,12 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba 2015) with bias correction: W <- W - lr m_hat / (sqrt(v_hat) + eps)."""
 
     slot_names = ("m", "v")
+    hyper_names = ("lr", "beta1", "beta2", "eps")
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
-
-    def hyperparameters(self):
-        return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
     def step(self, key, param, grad):
         m = self._slot("m", key, param)
