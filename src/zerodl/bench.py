@@ -10,7 +10,6 @@ that trains on data of mnist-10k's size; Linux only).
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -120,6 +119,7 @@ def torch_steps(name: str, device: str = "cpu"):
 
 def train_flops(net, name: str) -> float:
     """Multiply-adds x 2 of one training step: forward, and backward's weight and input grads."""
+    from zerodl.im2col import output_size
     from zerodl.layers import Affine, Convolution
 
     x, _ = batch(name, np.random.default_rng(0))
@@ -129,7 +129,11 @@ def train_flops(net, name: str) -> float:
         if isinstance(layer, Affine):
             forward = 2.0 * layer.x.shape[0] * layer.W.shape[0] * layer.W.shape[1]
         elif isinstance(layer, Convolution):
-            forward = 2.0 * layer.W_mat.size * layer.col_t.shape[1]
+            N, _, H, W = layer.x.shape
+            FH, FW = layer.W.shape[2:]
+            positions = (N * output_size(H, FH, layer.stride, layer.pad)
+                         * output_size(W, FW, layer.stride, layer.pad))
+            forward = 2.0 * layer.W.size * positions
         else:
             continue
         needs_dx = getattr(layer, "needs_input_grad", True)
@@ -187,7 +191,9 @@ def torch_available() -> bool:
 def run_benchmark(models=MODELS, repeats: int = 7, warmup: int = 2, with_torch: bool = True,
                   memory: bool = True, device: str = "cpu") -> dict:
     """Measure every model on `device`; returns a JSON-serialisable dict of results."""
-    threads = os.cpu_count() or 1
+    from zerodl.parallel import num_threads
+
+    threads = num_threads()
     use_torch = with_torch and torch_available()
     if use_torch:
         import torch

@@ -41,13 +41,12 @@ def col2im(col: np.ndarray, input_shape: tuple[int, int, int, int], filter_h: in
 
 
 def im2col_t(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0,
-             *, pad_value: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:
+             *, pad_value: float = 0.0) -> np.ndarray:
     """The transpose of im2col, (C*filter_h*filter_w, N*OH*OW), as a C-contiguous array.
 
     Why transposed: building it copies whole runs of output pixels (rows of the image) at a
     time, where the book's row-per-pixel layout copies runs of filter_w values. The convolution
     is then W (FN, C*FH*FW) @ col_t instead of col @ W.T: the same product, faster to build.
-    `out`, an array of the result's shape and dtype, is filled instead of allocating a new one.
     """
     if input_data.ndim != 4:
         raise ValueError(f"im2col expects (N, C, H, W) input, got shape {input_data.shape}")
@@ -55,20 +54,30 @@ def im2col_t(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int =
     out_h = output_size(H, filter_h, stride, pad)
     out_w = output_size(W, filter_w, stride, pad)
     xp = get_array_module(input_data)
-    img = input_data
-    if pad:
-        img = xp.pad(input_data, [(0, 0), (0, 0), (pad, pad), (pad, pad)],
-                     constant_values=pad_value)
-    img = xp.ascontiguousarray(img)
+    img = input_data if not pad else padded(input_data, pad, pad_value)
     sn, sc, sh, sw = img.strides
     # A view of every patch without copying: patches[c, fh, fw, n, oh, ow]. The one copy happens
     # in the reshape below.
     patches = xp.lib.stride_tricks.as_strided(
         img, shape=(C, filter_h, filter_w, N, out_h, out_w),
         strides=(sc, sh, sw, sn, sh * stride, sw * stride))
-    if out is None:
-        return patches.reshape(C * filter_h * filter_w, N * out_h * out_w)
-    xp.copyto(out.reshape(patches.shape), patches)
+    return patches.reshape(C * filter_h * filter_w, N * out_h * out_w)
+
+
+def padded(images: np.ndarray, pad: int, value: float = 0.0) -> np.ndarray:
+    """(N, C, H, W) -> (N, C, H + 2*pad, W + 2*pad), bordered with `value`.
+
+    The copy is laid out channel by channel, (C, N, H, W) in memory, which is how the
+    convolutions here produce their outputs: copying one of them is then a straight run through
+    memory (np.pad would lay the copy out image by image, a scattered copy).
+    """
+    N, C, H, W = images.shape
+    xp = get_array_module(images)
+    out = xp.empty((C, N, H + 2 * pad, W + 2 * pad), dtype=images.dtype).transpose(1, 0, 2, 3)
+    for border in (out[:, :, :pad], out[:, :, H + pad:], out[:, :, pad:H + pad, :pad],
+                   out[:, :, pad:H + pad, W + pad:]):
+        border[...] = value
+    out[:, :, pad:H + pad, pad:W + pad] = images
     return out
 
 

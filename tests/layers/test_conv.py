@@ -89,3 +89,40 @@ def test_max_pooling_ties_send_gradient_to_one_position():
     layer.forward(x)
     dx = layer.backward(np.ones((1, 1, 2, 2)))
     np.testing.assert_array_equal(dx[0, 0], [[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 0, 1], [0, 0, 0, 0]])
+
+
+@pytest.mark.parametrize(("stride", "pad"), [(1, 1), (2, 1), (1, 3)])
+def test_convolution_in_chunks_matches_one_chunk(stride, pad):
+    rng = np.random.default_rng(4)
+    W, b = rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    x = rng.standard_normal((5, 3, 7, 6))
+    results = []
+    for chunk_bytes in (1, 10**9):  # one image per chunk; the whole batch in one
+        layer = Convolution(W, b, stride, pad)
+        layer.chunk_bytes = chunk_bytes
+        out = layer.forward(x)
+        dout = np.random.default_rng(5).standard_normal(out.shape)
+        results.append((out, layer.backward(dout), layer.dW, layer.db))
+    for one, many in zip(*results, strict=True):
+        np.testing.assert_allclose(one, many, rtol=1e-12, atol=1e-12)
+
+
+def test_convolution_gradients_over_several_chunks(layer_check):
+    rng = np.random.default_rng(6)
+    layer = Convolution(rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3), 1, 1)
+    layer.chunk_bytes = 1
+    errors = layer_check(layer, rng.standard_normal((3, 2, 5, 5)))
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_max_pooling_in_chunks_matches_one_chunk():
+    rng = np.random.default_rng(7)
+    x = np.round(rng.standard_normal((6, 2, 4, 6)), 1)  # rounding makes ties
+    results = []
+    for chunk_bytes in (1, 10**9):
+        layer = Pooling(2, 2, 2)
+        layer.chunk_bytes = chunk_bytes
+        out = layer.forward(x)
+        results.append((out, layer.backward(np.arange(out.size, dtype=float).reshape(out.shape))))
+    for one, many in zip(*results, strict=True):
+        np.testing.assert_array_equal(one, many)

@@ -12,12 +12,18 @@ from zerodl.backend import get_array_module
 from zerodl.functions import labels_to_indices, sigmoid
 
 
-def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b; float16 operands are multiplied with float32 accumulation, the result rounded back
-    to float16 (what half-precision hardware does, and NumPy has no fast float16 product)."""
-    if (a.dtype == np.float16 or b.dtype == np.float16) and get_array_module(a) is np:
-        return np.matmul(a, b, dtype=np.float32).astype(np.float16)
-    return a @ b
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """a @ b, into `out` if given; float16 operands are multiplied with float32 accumulation, the
+    result rounded back to float16 (what half-precision hardware does, and NumPy has no fast
+    float16 product)."""
+    xp = get_array_module(a)
+    if (a.dtype == np.float16 or b.dtype == np.float16) and xp is np:
+        product = np.matmul(a, b, dtype=np.float32)
+        if out is None:
+            return product.astype(np.float16)
+        np.copyto(out, product, casting="same_kind")
+        return out
+    return xp.matmul(a, b, out=out)
 
 
 class Layer:

@@ -7,18 +7,34 @@ import numpy as np
 from zerodl.backend import get_array_module
 from zerodl.im2col import col2im, im2col, im2col_t, output_size
 from zerodl.layers.basic import Layer, matmul
+from zerodl.parallel import batch_slices, map_chunks
 
 
 class Convolution(Layer):
-    """Filters W (FN, C, FH, FW) and biases b (FN,): (N, C, H, W) -> (N, FN, OH, OW)."""
+    """Filters W (FN, C, FH, FW) and biases b (FN,): (N, C, H, W) -> (N, FN, OH, OW).
+
+    The book's method: im2col lays the patches out as a matrix and one product with the filters
+    does the convolution. What differs here changes no result beyond rounding:
+
+    * The patch matrix is FH*FW times the size of the input (45 MB for DeepConvNet's second
+      convolution at batch 100), far more than the processor's caches, so building it and reading
+      it back ran at memory speed. It is built for a few images at a time instead, small enough to
+      stay in cache, and rebuilt in backward rather than kept. The chunks are shared among the
+      CPU's cores (zerodl.parallel); `chunk_bytes` sets their size.
+    * The output is laid out channel by channel, (FN, N, OH, OW) in memory, and returned as an
+      (N, FN, OH, OW) view: the layout the product gives, and the one im2col copies fastest.
+    * The input gradient of a stride-1 convolution is computed as a convolution (see
+      _input_gradient).
+    """
 
     param_names = ("W", "b")
+    chunk_bytes = 4 * 2**20
 
     def __init__(self, W: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0) -> None:
         self.W, self.b, self.stride, self.pad = W, b, stride, pad
         self.dW = self.db = None
         # The first layer's input gradient is never used; a network can switch it off to save
-        # the col2im that computing it costs.
+        # the work of computing it.
         self.needs_input_grad = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -29,49 +45,83 @@ class Convolution(Layer):
         N, _, H, W = x.shape
         out_h = output_size(H, FH, self.stride, self.pad)
         out_w = output_size(W, FW, self.stride, self.pad)
-        self.x_shape = x.shape
-        # The book computes im2col(x) @ W.reshape(FN, -1).T; this is the same product transposed,
-        # W_mat @ im2col_t(x), whose (FN, N*OH*OW) result is the output with N and FN swapped.
-        # The patch matrix is FH*FW times the size of x; refilling last call's array instead of
-        # allocating a new one saves the operating system mapping fresh pages every step.
-        shape = (C * FH * FW, N * out_h * out_w)
-        reuse = getattr(self, "col_t", None)
-        if reuse is None or reuse.shape != shape or reuse.dtype != x.dtype or \
-                get_array_module(reuse) is not get_array_module(x):
-            reuse = None
-        self.col_t = im2col_t(x, FH, FW, self.stride, self.pad, out=reuse)
-        self.W_mat = self.W.reshape(FN, -1)
-        out = matmul(self.W_mat, self.col_t)
-        out += self.b[:, None]
-        return out.reshape(FN, N, out_h, out_w).transpose(1, 0, 2, 3)
+        self.x = x
+        W_mat = self.W.reshape(FN, -1)
+        xp = get_array_module(x)
+        out = xp.empty((FN, N, out_h, out_w), dtype=x.dtype)
+
+        def convolve(images: slice) -> None:
+            col_t = im2col_t(x[images], FH, FW, self.stride, self.pad)
+            product = matmul(W_mat, col_t).reshape(FN, -1, out_h, out_w)
+            xp.add(product, self.b[:, None, None, None], out=out[:, images])
+
+        map_chunks(convolve, self._chunks(x))
+        return out.transpose(1, 0, 2, 3)
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
-        FN = self.W.shape[0]
-        dout_t = dout.transpose(1, 0, 2, 3).reshape(FN, -1)
-        self.db = dout_t.sum(axis=1)
-        self.dW = (dout_t @ self.col_t.T).reshape(self.W.shape)
-        if not self.needs_input_grad:
+        FN, C, FH, FW = self.W.shape
+        H, W = self.x.shape[2:]
+        xp = get_array_module(dout)
+        dout_cn = dout.transpose(1, 0, 2, 3)
+        dx = xp.empty((C, len(dout), H, W), dtype=dout.dtype) if self.needs_input_grad else None
+        turned = self._turned_filters()
+
+        def gradients(images: slice) -> tuple[np.ndarray, np.ndarray]:
+            """This chunk's shares of dW (transposed) and db; fills its share of dx."""
+            col_t = im2col_t(self.x[images], FH, FW, self.stride, self.pad)
+            dout_t = dout_cn[:, images]
+            if dx is not None:
+                self._input_gradient(dout[images], turned, out=dx[:, images])
+            # dout_t @ col_t.T, computed as col_t @ dout_t.T (transposed back below): OpenBLAS
+            # runs this orientation of the long sum about twice as fast.
+            return col_t @ dout_t.reshape(FN, -1).T, dout_t.sum(axis=(1, 2, 3))
+
+        # summed in chunk order, so the result does not depend on which thread finished first
+        parts = map_chunks(gradients, self._chunks(self.x))
+        self.dW = sum(dW for dW, _ in parts).T.reshape(self.W.shape)
+        self.db = sum(db for _, db in parts)
+        return None if dx is None else dx.transpose(1, 0, 2, 3)
+
+    def _chunks(self, x: np.ndarray) -> list[slice]:
+        """Slices of the batch whose patch matrices take about chunk_bytes each."""
+        return batch_slices(x, x[0].size * self.W.shape[2] * self.W.shape[3] * x.itemsize,
+                            self.chunk_bytes)
+
+    def _turned_filters(self) -> np.ndarray | None:
+        """The filters for computing a stride-1 input gradient as a convolution (see
+        _input_gradient), as a (C, FN*FH*FW) matrix; None where that does not apply."""
+        C, FH, FW = self.W.shape[1:]
+        if self.stride != 1 or FH != FW or self.pad >= FH:
             return None
-        return self._input_gradient(dout_t, dout.shape[2:])
+        return self.W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(C, -1)
 
-    def _input_gradient(self, dout_t: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
-        """dx = col2im(W_mat.T @ dout_t), one filter position at a time.
+    def _input_gradient(self, dout: np.ndarray, turned: np.ndarray | None, out: np.ndarray) -> None:
+        """(n, FN, OH, OW) -> out (C, n, H, W): the book's col2im(dout_t.T @ W_mat), laid out
+        channel by channel.
 
-        The book forms the whole dcol (FH*FW times the size of x) and then folds it back with
-        col2im. Here each filter position's slice of that product, W[:, :, y, x].T @ dout_t, is
-        added straight onto the pixels it belongs to: the same sums, without the large dcol.
+        With stride 1 this is itself a convolution, and is computed as one: of dout, padded by
+        FH-1-pad, with the filters turned by 180 degrees and their two channel axes swapped (each
+        input pixel collects, through every filter position, the output pixels it fed). That
+        takes one im2col and one product, where the book's dcol and col2im take a patch-sized
+        matrix and FH*FW scattered additions. Other convolutions (`turned` None) go the second
+        way, one filter position at a time.
         """
-        _, C, FH, FW = self.W.shape
-        N, _, H, W = self.x_shape
-        s, pad = self.stride, self.pad
-        out_h, out_w = out_hw
-        xp = get_array_module(dout_t)
-        img = xp.zeros((C, N, H + 2 * pad + s - 1, W + 2 * pad + s - 1), dtype=dout_t.dtype)
+        FN, C, FH, FW = self.W.shape
+        n, _, out_h, out_w = dout.shape
+        H, W = self.x.shape[2:]
+        if turned is not None:
+            col_t = im2col_t(dout, FH, FW, 1, FH - 1 - self.pad)
+            matmul(turned, col_t, out=out.reshape(C, -1))
+            return
+        pad, s = self.pad, self.stride
+        dout_t = dout.transpose(1, 0, 2, 3).reshape(FN, -1)
+        img = get_array_module(dout).zeros((C, n, H + 2 * pad + s - 1, W + 2 * pad + s - 1),
+                                           dtype=dout.dtype)
         for y in range(FH):
             for x in range(FW):
-                part = (self.W[:, :, y, x].T @ dout_t).reshape(C, N, out_h, out_w)
+                part = (self.W[:, :, y, x].T @ dout_t).reshape(C, n, out_h, out_w)
                 img[:, :, y:y + s * out_h:s, x:x + s * out_w:s] += part
-        return img[:, :, pad:H + pad, pad:W + pad].transpose(1, 0, 2, 3)
+        out[...] = img[:, :, pad:H + pad, pad:W + pad]
 
 
 class Pooling(Layer):
@@ -82,12 +132,15 @@ class Pooling(Layer):
     wins the max (the book pads with 0, which is wrong for negative inputs).
     """
 
+    chunk_bytes = 2**20
+
     def __init__(self, pool_h: int, pool_w: int, stride: int = 2, pad: int = 0) -> None:
         self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
 
     def _tiles(self, shape: tuple[int, ...]) -> bool:
-        """True when windows tile the input exactly (no overlap, no padding, no remainder)."""
-        return (self.pad == 0 and self.stride == self.pool_h == self.pool_w
+        """True when windows of two or more pixels tile the input exactly (no overlap, no
+        padding, no remainder)."""
+        return (self.pad == 0 and self.stride == self.pool_h == self.pool_w > 1
                 and shape[2] % self.stride == 0 and shape[3] % self.stride == 0)
 
     def _taps(self):
@@ -109,11 +162,20 @@ class Pooling(Layer):
         N, C, H, W = x.shape
         if self._tiles(x.shape):
             # Fast path, same result: a running max over the window's positions, each position a
-            # strided view of the input, so no window is ever copied out.
+            # strided view of the input, so no window is ever copied out; a few images at a
+            # time, shared among the cores.
             p = self.stride
-            out = x[:, :, 0::p, 0::p].copy()
-            for i, j in self._taps()[1:]:
-                get_array_module(x).maximum(out, x[:, :, i::p, j::p], out=out)
+            xp = get_array_module(x)
+            out = xp.empty_like(x[:, :, ::p, ::p])
+
+            def pool(images: slice) -> None:
+                part, part_out = x[images], out[images]
+                (i0, j0), (i1, j1), *rest = self._taps()
+                xp.maximum(part[:, :, i0::p, j0::p], part[:, :, i1::p, j1::p], out=part_out)
+                for i, j in rest:
+                    xp.maximum(part_out, part[:, :, i::p, j::p], out=part_out)
+
+            map_chunks(pool, batch_slices(x, x[0].nbytes, self.chunk_bytes))
             self.x, self.out = x, out
             return out
         windows = im2col(x.reshape(N * C, 1, H, W), self.pool_h, self.pool_w, self.stride,
@@ -127,15 +189,23 @@ class Pooling(Layer):
         N, C, H, W = self.x_shape
         if self._tiles(self.x_shape):
             # Each window's gradient goes to the first position that holds its max (as argmax):
-            # `remaining` is what no earlier position has taken (multiplying by a boolean mask is
-            # exact, and cheaper than where()).
+            # `remaining` is what no earlier position has taken. Multiplying by a boolean mask
+            # and subtracting what was taken are exact (x - x = 0, x - 0 = x), and cheaper than
+            # where().
             p = self.stride
-            dx = xp.empty(self.x_shape, dtype=dout.dtype)
-            remaining = dout.copy()
-            for i, j in self._taps():
-                hit = self.x[:, :, i::p, j::p] == self.out
-                dx[:, :, i::p, j::p] = remaining * hit
-                remaining *= ~hit
+            dx = xp.empty_like(self.x, dtype=dout.dtype)
+
+            def unpool(images: slice) -> None:
+                x, out, part_dx = self.x[images], self.out[images], dx[images]
+                remaining = dout[images]
+                taps = self._taps()
+                for i, j in taps:
+                    taken = part_dx[:, :, i::p, j::p]
+                    xp.multiply(remaining, x[:, :, i::p, j::p] == out, out=taken)
+                    if (i, j) != taps[-1]:
+                        remaining = remaining - taken
+
+            map_chunks(unpool, batch_slices(dx, dx[0].nbytes, self.chunk_bytes))
             return dx
         dwin = xp.zeros((dout.size, self.pool_h * self.pool_w), dtype=dout.dtype)
         dwin[xp.arange(dout.size), self.arg_max] = dout.reshape(-1)

@@ -16,6 +16,7 @@ from zerodl.backend import array_module, get_array_module, to_numpy
 from zerodl.functions import labels_to_indices
 from zerodl.gradient import numerical_gradient
 from zerodl.layers import Layer, SoftmaxWithLoss
+from zerodl.parallel import one_blas_thread
 
 
 class Network:
@@ -87,8 +88,9 @@ class Network:
         """Scores before softmax: (N, ...) -> (N, classes)."""
         train_flg = self.training if train_flg is None else train_flg
         x = self.xp.asarray(x, dtype=self.dtype)
-        for layer in self.layers.values():
-            x = layer.forward(x, train_flg) if layer.has_train_mode else layer.forward(x)
+        with one_blas_thread():
+            for layer in self.layers.values():
+                x = layer.forward(x, train_flg) if layer.has_train_mode else layer.forward(x)
         return x
 
     def weight_decay(self) -> float:
@@ -107,12 +109,13 @@ class Network:
 
     def loss_and_gradient(self, x: np.ndarray, t) -> tuple[float, dict[str, np.ndarray]]:
         """One forward pass in training mode and one backward pass: (loss, grads keyed like params)."""
-        loss = self.loss(x, t, train_flg=True)
-        dout = self.last_layer.backward(1.0)
-        for layer in reversed(self.layers.values()):
-            dout = layer.backward(dout)
-            if dout is None:  # a first layer that skips its unused input gradient
-                break
+        with one_blas_thread():
+            loss = self.loss(x, t, train_flg=True)
+            dout = self.last_layer.backward(1.0)
+            for layer in reversed(self.layers.values()):
+                dout = layer.backward(dout)
+                if dout is None:  # a first layer that skips its unused input gradient
+                    break
         grads = {key: getattr(layer, "d" + attr) for key, (layer, attr) in self._owners.items()}
         if self.weight_decay_lambda:
             for key in self._decayed_keys():
