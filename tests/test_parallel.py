@@ -82,6 +82,12 @@ def test_one_blas_thread_limits_blas_and_restores_it():
     assert before, "NumPy's BLAS should be visible to threadpoolctl"
     with one_blas_thread():
         assert blas_threads() == [1] * len(before)
+        with one_blas_thread():
+            assert blas_threads() == [1] * len(before)
+        assert blas_threads() == [1] * len(before), "the inner exit must not restore"
+    assert blas_threads() == before
+    with pytest.raises(RuntimeError), one_blas_thread():
+        raise RuntimeError("restored on the way out")
     assert blas_threads() == before
 
 

@@ -13,6 +13,7 @@ Results do not depend on it (see one_blas_thread).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -32,6 +33,9 @@ _state = threading.local()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _blas = None
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limit = None
 
 
 def num_threads() -> int:
@@ -103,6 +107,7 @@ def _get_pool(threads: int) -> ThreadPoolExecutor:
     return _pool
 
 
+@contextlib.contextmanager
 def one_blas_thread():
     """A context in which BLAS computes each product on the calling thread alone.
 
@@ -112,14 +117,25 @@ def one_blas_thread():
     map_chunks's threads (a DeepConvNet step took 40% longer when only map_chunks entered it).
     It holds with ZERODL_NUM_THREADS=1 too, so that results do not depend on the number of
     threads: chunks are cut the same way whatever their number, each chunk's arithmetic is done
-    by one thread, and chunk results are combined in chunk order.
+    by one thread, and chunk results are combined in chunk order. Nested entries cost nothing:
+    only the outermost one changes BLAS's setting, and the last one out restores it.
     """
-    global _blas
-    if _blas is None:
-        from threadpoolctl import ThreadpoolController
+    global _blas, _blas_users, _blas_limit
+    with _blas_lock:
+        if _blas_users == 0:
+            if _blas is None:
+                from threadpoolctl import ThreadpoolController
 
-        _blas = ThreadpoolController()
-    return _blas.limit(limits=1, user_api="blas")
+                _blas = ThreadpoolController()
+            _blas_limit = _blas.limit(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limit.restore_original_limits()
 
 
 def _forget_pool() -> None:

@@ -126,3 +126,29 @@ def test_max_pooling_in_chunks_matches_one_chunk():
         results.append((out, layer.backward(np.arange(out.size, dtype=float).reshape(out.shape))))
     for one, many in zip(*results, strict=True):
         np.testing.assert_array_equal(one, many)
+
+
+@pytest.mark.parametrize(("stride", "pad"), [(1, 0), (1, 1), (1, 2), (2, 1), (3, 0)])
+def test_convolution_matches_the_books_plain_im2col_version(stride, pad):
+    """The book's Convolution, written out with im2col/col2im, is the reference for the layer's
+    chunked, transposed, input-gradient-as-convolution implementation."""
+    from zerodl.im2col import col2im, im2col
+
+    rng = np.random.default_rng(8)
+    W, b = rng.standard_normal((5, 3, 3, 3)), rng.standard_normal(5)
+    x = rng.standard_normal((4, 3, 9, 8))
+    layer = Convolution(W, b, stride, pad)
+    layer.chunk_bytes = 2000  # several chunks
+    out = layer.forward(x)
+    dout = rng.standard_normal(out.shape)
+    dx = layer.backward(dout)
+
+    N, FN, OH, OW = out.shape
+    col = im2col(x, 3, 3, stride, pad)
+    expected = (col @ W.reshape(FN, -1).T + b).reshape(N, OH, OW, FN).transpose(0, 3, 1, 2)
+    dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, FN)
+    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer.dW, (col.T @ dout_rows).T.reshape(W.shape), rtol=1e-10)
+    np.testing.assert_allclose(layer.db, dout_rows.sum(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(dx, col2im(dout_rows @ W.reshape(FN, -1), x.shape, 3, 3, stride, pad),
+                               rtol=1e-10, atol=1e-12)

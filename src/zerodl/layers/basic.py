@@ -32,6 +32,8 @@ class Layer:
     param_names: tuple[str, ...] = ()
     # Dropout and BatchNormalization behave differently when training; they take train_flg.
     has_train_mode = False
+    # Convolution and Pooling share chunks of the batch among the cores (zerodl.parallel).
+    shares_cores = False
 
 
 class MulLayer(Layer):

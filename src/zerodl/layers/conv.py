@@ -28,6 +28,7 @@ class Convolution(Layer):
     """
 
     param_names = ("W", "b")
+    shares_cores = True
     chunk_bytes = 4 * 2**20
 
     def __init__(self, W: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0) -> None:
@@ -132,6 +133,7 @@ class Pooling(Layer):
     wins the max (the book pads with 0, which is wrong for negative inputs).
     """
 
+    shares_cores = True
     chunk_bytes = 2**20
 
     def __init__(self, pool_h: int, pool_w: int, stride: int = 2, pad: int = 0) -> None:

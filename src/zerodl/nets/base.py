@@ -7,6 +7,7 @@ weight decay, backprop, accuracy, train/eval modes, saving — is here once.
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from typing import ClassVar
 
@@ -88,10 +89,18 @@ class Network:
         """Scores before softmax: (N, ...) -> (N, classes)."""
         train_flg = self.training if train_flg is None else train_flg
         x = self.xp.asarray(x, dtype=self.dtype)
-        with one_blas_thread():
+        with self._cores():
             for layer in self.layers.values():
                 x = layer.forward(x, train_flg) if layer.has_train_mode else layer.forward(x)
         return x
+
+    def _cores(self):
+        """one_blas_thread() for a network with layers that share the cores among their own
+        threads (see zerodl.parallel); nothing for the others, whose products are better left
+        to BLAS's threads."""
+        if any(layer.shares_cores for layer in self.layers.values()):
+            return one_blas_thread()
+        return contextlib.nullcontext()
 
     def weight_decay(self) -> float:
         """0.5 * lambda * sum of squared weights (the L2 penalty), over the W parameters."""
@@ -109,7 +118,7 @@ class Network:
 
     def loss_and_gradient(self, x: np.ndarray, t) -> tuple[float, dict[str, np.ndarray]]:
         """One forward pass in training mode and one backward pass: (loss, grads keyed like params)."""
-        with one_blas_thread():
+        with self._cores():
             loss = self.loss(x, t, train_flg=True)
             dout = self.last_layer.backward(1.0)
             for layer in reversed(self.layers.values()):
