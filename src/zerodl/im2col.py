@@ -48,20 +48,30 @@ def im2col_t(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int =
     time, where the book's row-per-pixel layout copies runs of filter_w values. The convolution
     is then W (FN, C*FH*FW) @ col_t instead of col @ W.T: the same product, faster to build.
     """
+    view = patches(input_data, filter_h, filter_w, stride, pad, pad_value=pad_value)
+    C, _, _, N, out_h, out_w = view.shape
+    # the one copy happens here
+    return view.reshape(C * filter_h * filter_w, N * out_h * out_w)
+
+
+def patches(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0,
+            *, pad_value: float = 0.0) -> np.ndarray:
+    """Every patch of the (padded) input, as a view: (N, C, H, W) -> (C, FH, FW, N, OH, OW).
+
+    view[c, y, x, n, i, j] is input pixel (n, c, i*stride + y - pad, j*stride + x - pad); the
+    only copy made is the padded input. Reshaped to (C*FH*FW, N*OH*OW) it is im2col_t, and a
+    slice of its N axis gives the patch matrix of some of the images.
+    """
     if input_data.ndim != 4:
         raise ValueError(f"im2col expects (N, C, H, W) input, got shape {input_data.shape}")
     N, C, H, W = input_data.shape
     out_h = output_size(H, filter_h, stride, pad)
     out_w = output_size(W, filter_w, stride, pad)
-    xp = get_array_module(input_data)
     img = input_data if not pad else padded(input_data, pad, pad_value)
     sn, sc, sh, sw = img.strides
-    # A view of every patch without copying: patches[c, fh, fw, n, oh, ow]. The one copy happens
-    # in the reshape below.
-    patches = xp.lib.stride_tricks.as_strided(
+    return get_array_module(img).lib.stride_tricks.as_strided(
         img, shape=(C, filter_h, filter_w, N, out_h, out_w),
         strides=(sc, sh, sw, sn, sh * stride, sw * stride))
-    return patches.reshape(C * filter_h * filter_w, N * out_h * out_w)
 
 
 def padded(images: np.ndarray, pad: int, value: float = 0.0) -> np.ndarray:

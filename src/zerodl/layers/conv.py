@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zerodl.backend import get_array_module
-from zerodl.im2col import col2im, im2col, im2col_t, output_size
+from zerodl.im2col import col2im, im2col, output_size, patches
 from zerodl.layers.basic import Layer, matmul
 from zerodl.parallel import batch_slices, map_chunks
 
@@ -24,12 +24,12 @@ class Convolution(Layer):
     * The output is laid out channel by channel, (FN, N, OH, OW) in memory, and returned as an
       (N, FN, OH, OW) view: the layout the product gives, and the one im2col copies fastest.
     * The input gradient of a stride-1 convolution is computed as a convolution (see
-      _input_gradient).
+      _turned_filters).
     """
 
     param_names = ("W", "b")
     shares_cores = True
-    chunk_bytes = 4 * 2**20
+    chunk_bytes = 2**20
 
     def __init__(self, W: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0) -> None:
         self.W, self.b, self.stride, self.pad = W, b, stride, pad
@@ -47,12 +47,14 @@ class Convolution(Layer):
         out_h = output_size(H, FH, self.stride, self.pad)
         out_w = output_size(W, FW, self.stride, self.pad)
         self.x = x
+        # One padded copy of x, and a view of all its patches, for forward and backward
+        self.x_patches = patches(x, FH, FW, self.stride, self.pad)
         W_mat = self.W.reshape(FN, -1)
         xp = get_array_module(x)
         out = xp.empty((FN, N, out_h, out_w), dtype=x.dtype)
 
         def convolve(images: slice) -> None:
-            col_t = im2col_t(x[images], FH, FW, self.stride, self.pad)
+            col_t = self.x_patches[:, :, :, images].reshape(W_mat.shape[1], -1)
             product = matmul(W_mat, col_t).reshape(FN, -1, out_h, out_w)
             xp.add(product, self.b[:, None, None, None], out=out[:, images])
 
@@ -65,17 +67,22 @@ class Convolution(Layer):
         xp = get_array_module(dout)
         dout_cn = dout.transpose(1, 0, 2, 3)
         dx = xp.empty((C, len(dout), H, W), dtype=dout.dtype) if self.needs_input_grad else None
-        turned = self._turned_filters()
+        turned = self._turned_filters() if dx is not None else None
+        # With stride 1 the input gradient is a convolution of dout (see _input_gradient)
+        dout_patches = None if turned is None else patches(dout, FH, FW, 1, FH - 1 - self.pad)
 
         def gradients(images: slice) -> tuple[np.ndarray, np.ndarray]:
             """This chunk's shares of dW (transposed) and db; fills its share of dx."""
-            col_t = im2col_t(self.x[images], FH, FW, self.stride, self.pad)
-            dout_t = dout_cn[:, images]
-            if dx is not None:
-                self._input_gradient(dout[images], turned, out=dx[:, images])
+            col_t = self.x_patches[:, :, :, images].reshape(C * FH * FW, -1)
+            dout_t = dout_cn[:, images].reshape(FN, -1)
+            if dout_patches is not None:
+                matmul(turned, dout_patches[:, :, :, images].reshape(FN * FH * FW, -1),
+                       out=dx[:, images].reshape(C, -1))
+            elif dx is not None:
+                dx[:, images] = self._input_gradient(dout[images])
             # dout_t @ col_t.T, computed as col_t @ dout_t.T (transposed back below): OpenBLAS
             # runs this orientation of the long sum about twice as fast.
-            return col_t @ dout_t.reshape(FN, -1).T, dout_t.sum(axis=(1, 2, 3))
+            return col_t @ dout_t.T, dout_t.sum(axis=1)
 
         # summed in chunk order, so the result does not depend on which thread finished first
         parts = map_chunks(gradients, self._chunks(self.x))
@@ -89,31 +96,28 @@ class Convolution(Layer):
                             self.chunk_bytes)
 
     def _turned_filters(self) -> np.ndarray | None:
-        """The filters for computing a stride-1 input gradient as a convolution (see
-        _input_gradient), as a (C, FN*FH*FW) matrix; None where that does not apply."""
+        """The filters that make a stride-1 input gradient a convolution, as a (C, FN*FH*FW)
+        matrix; None where that does not apply.
+
+        With stride 1, col2im(dout_t.T @ W_mat), the book's input gradient, is a convolution of
+        dout, padded by FH-1-pad, with the filters turned by 180 degrees and their two channel
+        axes swapped: each input pixel collects, through every filter position, the output
+        pixels it fed. Computed that way it takes one im2col and one product, where the book's
+        way forms a patch-sized dcol and adds it back with FH*FW scattered additions.
+        """
         C, FH, FW = self.W.shape[1:]
         if self.stride != 1 or FH != FW or self.pad >= FH:
             return None
         return self.W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(C, -1)
 
-    def _input_gradient(self, dout: np.ndarray, turned: np.ndarray | None, out: np.ndarray) -> None:
-        """(n, FN, OH, OW) -> out (C, n, H, W): the book's col2im(dout_t.T @ W_mat), laid out
-        channel by channel.
-
-        With stride 1 this is itself a convolution, and is computed as one: of dout, padded by
-        FH-1-pad, with the filters turned by 180 degrees and their two channel axes swapped (each
-        input pixel collects, through every filter position, the output pixels it fed). That
-        takes one im2col and one product, where the book's dcol and col2im take a patch-sized
-        matrix and FH*FW scattered additions. Other convolutions (`turned` None) go the second
-        way, one filter position at a time.
-        """
+    def _input_gradient(self, dout: np.ndarray) -> np.ndarray:
+        """(n, FN, OH, OW) -> (C, n, H, W): the book's col2im(dout_t.T @ W_mat), laid out
+        channel by channel, one filter position at a time, for the convolutions that
+        _turned_filters does not cover: each position's W[:, :, y, x].T @ dout_t goes straight
+        onto the pixels it belongs to, so the patch-sized dcol is never formed."""
         FN, C, FH, FW = self.W.shape
         n, _, out_h, out_w = dout.shape
         H, W = self.x.shape[2:]
-        if turned is not None:
-            col_t = im2col_t(dout, FH, FW, 1, FH - 1 - self.pad)
-            matmul(turned, col_t, out=out.reshape(C, -1))
-            return
         pad, s = self.pad, self.stride
         dout_t = dout.transpose(1, 0, 2, 3).reshape(FN, -1)
         img = get_array_module(dout).zeros((C, n, H + 2 * pad + s - 1, W + 2 * pad + s - 1),
@@ -122,7 +126,7 @@ class Convolution(Layer):
             for x in range(FW):
                 part = (self.W[:, :, y, x].T @ dout_t).reshape(C, n, out_h, out_w)
                 img[:, :, y:y + s * out_h:s, x:x + s * out_w:s] += part
-        out[...] = img[:, :, pad:H + pad, pad:W + pad]
+        return img[:, :, pad:H + pad, pad:W + pad]
 
 
 class Pooling(Layer):
