@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from zerodl.im2col import col2im, im2col
+from zerodl.im2col import col2im, im2col, padded, patches
 
 
 def im2col_reference(x, fh, fw, stride, pad):
@@ -48,3 +48,22 @@ def test_bad_shapes_are_named():
         im2col(np.zeros((1, 1, 3, 3)), 5, 5)
     with pytest.raises(ValueError, match="col has shape"):
         col2im(np.zeros((3, 4)), (1, 1, 3, 3), 2, 2)
+
+
+@pytest.mark.parametrize(("stride", "pad"), [(1, 0), (1, 1), (2, 1), (3, 2)])
+def test_patches_view_holds_every_patch_pixel(stride, pad):
+    x = np.random.default_rng(2).standard_normal((3, 2, 7, 6))
+    view = patches(x, 3, 2, stride, pad)
+    C, FH, FW, N = view.shape[:4]
+    xp = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
+    for c, y, xx, n, i, j in np.ndindex(view.shape):
+        assert view[c, y, xx, n, i, j] == xp[n, c, i * stride + y, j * stride + xx]
+    assert (C, FH, FW, N) == (2, 3, 2, 3)
+
+
+def test_padded_lays_out_channels_first_with_the_given_border():
+    x = np.arange(24.0).reshape(2, 3, 2, 2)
+    out = padded(x, 1, value=-np.inf)
+    assert out.shape == (2, 3, 4, 4) and out.transpose(1, 0, 2, 3).flags.c_contiguous
+    np.testing.assert_array_equal(out[:, :, 1:3, 1:3], x)
+    assert np.all(out[:, :, 0] == -np.inf) and np.all(out[:, :, :, 3] == -np.inf)
