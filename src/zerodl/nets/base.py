@@ -98,7 +98,7 @@ class Network:
         """one_blas_thread() for a network with layers that share the cores among their own
         threads (see zerodl.parallel); nothing for the others, whose products are better left
         to BLAS's threads."""
-        if any(layer.shares_cores for layer in self.layers.values()):
+        if any(getattr(layer, "shares_cores", False) for layer in self.layers.values()):
             return one_blas_thread()
         return contextlib.nullcontext()
 
