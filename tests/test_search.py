@@ -64,3 +64,13 @@ def test_killed_search_with_two_workers_resumes_to_its_target(tmp_path, mnist10k
     assert result.returncode == 0, result.stderr
     assert "20 finished trials" in result.stdout and "best validation accuracy" in result.stdout
     assert (tmp_path / "search.png").exists()
+
+
+def test_worker_processes_get_capped_blas_and_zerodl_threads(monkeypatch):
+    from zerodl.search import _blas_threads
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "7")
+    monkeypatch.delenv("ZERODL_NUM_THREADS", raising=False)
+    with _blas_threads(1):
+        assert os.environ["ZERODL_NUM_THREADS"] == os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "7" and "ZERODL_NUM_THREADS" not in os.environ

@@ -105,13 +105,16 @@ def make_objective(config: SearchConfig, data):
     return objective
 
 
-BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# BLAS's own threads, and zerodl's (zerodl.parallel)
+BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                         "ZERODL_NUM_THREADS")
 
 
 @contextmanager
 def _blas_threads(threads: int):
-    """Cap BLAS threads for processes started inside (they read it when NumPy loads), so that
-    workers do not oversubscribe the cores; this process's environment is restored after."""
+    """Cap BLAS's and zerodl's threads for processes started inside (BLAS reads it when NumPy
+    loads), so that workers do not oversubscribe the cores; this process's environment is
+    restored after."""
     saved = {var: os.environ.get(var) for var in BLAS_THREAD_VARIABLES}
     os.environ.update({var: str(threads) for var in BLAS_THREAD_VARIABLES})
     try:
