@@ -81,3 +81,20 @@ def test_float32_stays_float32():
         assert layer.backward(x).dtype == np.float32
     affine = Affine(np.ones((3, 2), np.float32), np.zeros(2, np.float32))
     assert affine.forward(x).dtype == np.float32
+
+
+def test_matmul_accumulates_float16_in_float32_with_or_without_out():
+    from zerodl.layers.basic import matmul
+
+    # 4096 products of 1.0 * 1.0: float16 accumulation would stall at 2048
+    a, b = np.ones((2, 4096), np.float16), np.ones((4096, 3), np.float16)
+    expected = np.full((2, 3), 4096, np.float16)
+    result = matmul(a, b)
+    assert result.dtype == np.float16
+    np.testing.assert_array_equal(result, expected)
+    out = np.empty((3, 2), np.float16).T  # a non-contiguous destination
+    assert matmul(a, b, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+    x, y = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    out64 = np.empty((2, 4))
+    np.testing.assert_array_equal(matmul(x, y, out=out64), x @ y)

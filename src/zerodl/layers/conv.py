@@ -68,7 +68,7 @@ class Convolution(Layer):
         dout_cn = dout.transpose(1, 0, 2, 3)
         dx = xp.empty((C, len(dout), H, W), dtype=dout.dtype) if self.needs_input_grad else None
         turned = self._turned_filters() if dx is not None else None
-        # With stride 1 the input gradient is a convolution of dout (see _input_gradient)
+        # With stride 1 the input gradient is a convolution of dout (see _turned_filters)
         dout_patches = None if turned is None else patches(dout, FH, FW, 1, FH - 1 - self.pad)
 
         def gradients(images: slice) -> tuple[np.ndarray, np.ndarray]:
