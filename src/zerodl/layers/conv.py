@@ -169,21 +169,20 @@ class Pooling(Layer):
         if self._tiles(x.shape):
             # Fast path, same result: a running max over the window's positions, each position a
             # strided view of the input, so no window is ever copied out; a few images at a
-            # time, shared among the cores. beats[k] records where position k+1 beat every
-            # position before it, which is all backward needs to find each window's winner.
+            # time, shared among the cores.
             p = self.stride
             xp = get_array_module(x)
             out = xp.empty_like(x[:, :, ::p, ::p])
-            self.beats = [xp.empty_like(out, dtype=bool) for _ in self._taps()[1:]]
 
             def pool(images: slice) -> None:
-                first, *rest = (x[images, :, i::p, j::p] for i, j in self._taps())
-                running = first
-                for view, beat in zip(rest, self.beats, strict=True):
-                    xp.greater(view, running, out=beat[images])
-                    running = xp.maximum(running, view, out=out[images])
+                part, part_out = x[images], out[images]
+                (i0, j0), (i1, j1), *rest = self._taps()
+                xp.maximum(part[:, :, i0::p, j0::p], part[:, :, i1::p, j1::p], out=part_out)
+                for i, j in rest:
+                    xp.maximum(part_out, part[:, :, i::p, j::p], out=part_out)
 
             map_chunks(pool, batch_slices(x, x[0].nbytes, self.chunk_bytes))
+            self.x, self.out = x, out
             return out
         windows = im2col(x.reshape(N * C, 1, H, W), self.pool_h, self.pool_w, self.stride,
                          self.pad, pad_value=-np.inf)
@@ -196,21 +195,21 @@ class Pooling(Layer):
         N, C, H, W = self.x_shape
         if self._tiles(self.x_shape):
             # Each window's gradient goes to the first position that holds its max (as argmax):
-            # the last position that beat all before it, else the first position. Multiplying
-            # by a boolean mask is exact, and cheaper than where().
+            # `remaining` is what no earlier position has taken. Multiplying by a boolean mask
+            # and subtracting what was taken are exact (x - x = 0, x - 0 = x), and cheaper than
+            # where().
             p = self.stride
-            dx = xp.empty_like(dout, shape=self.x_shape)
-            first, *rest = self._taps()
+            dx = xp.empty_like(self.x, dtype=dout.dtype)
 
             def unpool(images: slice) -> None:
-                part, part_dx = dout[images], dx[images]
-                taken = None
-                for (i, j), beat in zip(reversed(rest), reversed(self.beats), strict=True):
-                    beat = beat[images]
-                    won = beat if taken is None else beat & ~taken
-                    xp.multiply(part, won, out=part_dx[:, :, i::p, j::p])
-                    taken = beat if taken is None else taken | beat
-                xp.multiply(part, ~taken, out=part_dx[:, :, first[0]::p, first[1]::p])
+                x, out, part_dx = self.x[images], self.out[images], dx[images]
+                remaining = dout[images]
+                taps = self._taps()
+                for i, j in taps:
+                    taken = part_dx[:, :, i::p, j::p]
+                    xp.multiply(remaining, x[:, :, i::p, j::p] == out, out=taken)
+                    if (i, j) != taps[-1]:
+                        remaining = remaining - taken
 
             map_chunks(unpool, batch_slices(dx, dx[0].nbytes, self.chunk_bytes))
             return dx
