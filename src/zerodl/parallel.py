@@ -32,6 +32,7 @@ R = TypeVar("R")
 _state = threading.local()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
+_pool_lock = threading.Lock()
 _blas = None
 _blas_lock = threading.Lock()
 _blas_users = 0
@@ -59,8 +60,12 @@ def batch_slices(x, bytes_per_image: int, chunk_bytes: int) -> list[slice]:
     if get_array_module(x) is not np or n == 0:
         return [slice(0, n)]
     count = min(n, 4 * -(-n * bytes_per_image // (4 * chunk_bytes)))
-    bounds = [n * k // count for k in range(count + 1)]
-    return [slice(a, b) for a, b in pairwise(bounds)]
+    return [slice(a, b) for a, b in _even_split(n, count)]
+
+
+def _even_split(n: int, parts: int) -> list[tuple[int, int]]:
+    """(start, stop) of `parts` consecutive ranges covering range(n), sizes differing by at most 1."""
+    return list(pairwise(n * k // parts for k in range(parts + 1)))
 
 
 def map_chunks(fn: Callable[[T], R], chunks: Sequence[T]) -> list[R]:
@@ -75,8 +80,7 @@ def map_chunks(fn: Callable[[T], R], chunks: Sequence[T]) -> list[R]:
         return [fn(chunk) for chunk in chunks]
     # Each thread takes one run of consecutive chunks (neighbouring images, neighbouring
     # memory), and the calling thread takes the first run itself rather than wait idle.
-    bounds = [len(chunks) * k // threads for k in range(threads + 1)]
-    runs = [chunks[a:b] for a, b in pairwise(bounds)]
+    runs = [chunks[a:b] for a, b in _even_split(len(chunks), threads)]
 
     def run(part: Sequence[T]) -> list[R]:
         _state.in_worker = True
@@ -100,11 +104,12 @@ def map_chunks(fn: Callable[[T], R], chunks: Sequence[T]) -> list[R]:
 
 def _get_pool(threads: int) -> ThreadPoolExecutor:
     global _pool, _pool_size
-    if _pool is None or _pool_size != threads:
-        if _pool is not None:
-            _pool.shutdown(wait=False)
-        _pool, _pool_size = ThreadPoolExecutor(threads, thread_name_prefix="zerodl"), threads
-    return _pool
+    with _pool_lock:
+        if _pool is None or _pool_size != threads:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool, _pool_size = ThreadPoolExecutor(threads, thread_name_prefix="zerodl"), threads
+        return _pool
 
 
 @contextlib.contextmanager
@@ -139,9 +144,11 @@ def one_blas_thread():
 
 
 def _forget_pool() -> None:
-    """A forked child inherits the pool object but not its threads: start afresh there."""
-    global _pool, _pool_size
+    """A forked child inherits the pool object but not its threads, and locks that some other
+    thread may have held at the fork: start afresh there."""
+    global _pool, _pool_size, _pool_lock, _blas_lock
     _pool, _pool_size = None, 0
+    _pool_lock, _blas_lock = threading.Lock(), threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
