@@ -64,7 +64,7 @@ def test_num_threads_rejects_bad_values(monkeypatch, value):
 @pytest.mark.parametrize("n", [1, 3, 4, 7, 100])
 @pytest.mark.parametrize("chunk_bytes", [1, 1000, 10**9])
 def test_batch_slices_cover_the_batch_once(n, chunk_bytes):
-    slices = batch_slices(np.zeros((n, 3)), 100, chunk_bytes)
+    slices = batch_slices(np.zeros((n, 5), np.float32), chunk_bytes, per_byte=5)  # 100 bytes
     covered = [i for s in slices for i in range(n)[s]]
     assert covered == list(range(n))
     assert len(slices) % 4 == 0 or len(slices) == n
@@ -72,6 +72,10 @@ def test_batch_slices_cover_the_batch_once(n, chunk_bytes):
     assert max(sizes) - min(sizes) <= 1
     expected = min(n, 4 * -(-n * 100 // (4 * chunk_bytes)))
     assert len(slices) == expected
+
+
+def test_an_empty_batch_is_one_empty_slice():
+    assert batch_slices(np.zeros((0, 5)), 1) == [slice(0, 0)]
 
 
 def test_one_blas_thread_limits_blas_and_restores_it():

@@ -49,8 +49,9 @@ def num_threads() -> int:
     return int(value)
 
 
-def batch_slices(x, bytes_per_image: int, chunk_bytes: int) -> list[slice]:
-    """Slices of x's first axis with about chunk_bytes of working data each.
+def batch_slices(x, chunk_bytes: int, per_byte: int = 1) -> list[slice]:
+    """Slices of x's first axis, each covering about chunk_bytes of working data, where an
+    image's working data is per_byte times its size in bytes (a convolution's patches: FH*FW).
 
     Their sizes differ by at most one, and their number is a multiple of four (or one slice per
     image, for a small batch), so that two or four cores get equal shares. A GPU array gets one
@@ -59,6 +60,7 @@ def batch_slices(x, bytes_per_image: int, chunk_bytes: int) -> list[slice]:
     n = x.shape[0]
     if get_array_module(x) is not np or n == 0:
         return [slice(0, n)]
+    bytes_per_image = x.nbytes // n * per_byte
     count = min(n, 4 * -(-n * bytes_per_image // (4 * chunk_bytes)))
     return [slice(a, b) for a, b in _even_split(n, count)]
 

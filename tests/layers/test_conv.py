@@ -152,3 +152,15 @@ def test_convolution_matches_the_books_plain_im2col_version(stride, pad):
     np.testing.assert_allclose(layer.db, dout_rows.sum(axis=0), rtol=1e-10)
     np.testing.assert_allclose(dx, col2im(dout_rows @ W.reshape(FN, -1), x.shape, 3, 3, stride, pad),
                                rtol=1e-10, atol=1e-12)
+
+
+def test_empty_batches_pass_through_convolution_and_pooling():
+    conv = Convolution(np.ones((2, 3, 3, 3)), np.zeros(2), 1, 1)
+    out = conv.forward(np.zeros((0, 3, 5, 5)))
+    assert out.shape == (0, 2, 5, 5)
+    assert conv.backward(out).shape == (0, 3, 5, 5)
+    np.testing.assert_array_equal(conv.dW, np.zeros((2, 3, 3, 3)))
+    np.testing.assert_array_equal(conv.db, np.zeros(2))
+    pool = Pooling(2, 2, 2)
+    pooled = pool.forward(np.zeros((0, 3, 4, 4)))
+    assert pooled.shape == (0, 3, 2, 2) and pool.backward(pooled).shape == (0, 3, 4, 4)

@@ -92,8 +92,7 @@ class Convolution(Layer):
 
     def _chunks(self, x: np.ndarray) -> list[slice]:
         """Slices of the batch whose patch matrices take about chunk_bytes each."""
-        return batch_slices(x, x[0].size * self.W.shape[2] * self.W.shape[3] * x.itemsize,
-                            self.chunk_bytes)
+        return batch_slices(x, self.chunk_bytes, per_byte=self.W.shape[2] * self.W.shape[3])
 
     def _turned_filters(self) -> np.ndarray | None:
         """The filters that make a stride-1 input gradient a convolution, as a (C, FN*FH*FW)
@@ -181,7 +180,7 @@ class Pooling(Layer):
                 for i, j in rest:
                     xp.maximum(part_out, part[:, :, i::p, j::p], out=part_out)
 
-            map_chunks(pool, batch_slices(x, x[0].nbytes, self.chunk_bytes))
+            map_chunks(pool, batch_slices(x, self.chunk_bytes))
             self.x, self.out = x, out
             return out
         windows = im2col(x.reshape(N * C, 1, H, W), self.pool_h, self.pool_w, self.stride,
@@ -211,7 +210,7 @@ class Pooling(Layer):
                     if (i, j) != taps[-1]:
                         remaining = remaining - taken
 
-            map_chunks(unpool, batch_slices(dx, dx[0].nbytes, self.chunk_bytes))
+            map_chunks(unpool, batch_slices(dx, self.chunk_bytes))
             return dx
         dwin = xp.zeros((dout.size, self.pool_h * self.pool_w), dtype=dout.dtype)
         dwin[xp.arange(dout.size), self.arg_max] = dout.reshape(-1)
