@@ -4,11 +4,12 @@ NumPy copies and element-wise operations run on one core, and OpenBLAS splits ea
 across all of them. A convolution done a few images at a time (im2col, then a product, per chunk)
 alternates the two, leaving a core idle during every copy. It is faster to give each core whole
 chunks: each thread runs its chunks' copies and single-threaded products, and NumPy and OpenBLAS
-release the GIL while they work, so the threads really run side by side. While a network
-computes, BLAS is held to one thread (one_blas_thread), so the cores are zerodl's to share out.
+release the GIL while they work, so the threads really run side by side. While a network with
+such layers computes, BLAS is held to one thread (one_blas_thread), so the cores are zerodl's to
+share out.
 
 The number of threads is $ZERODL_NUM_THREADS, else the number of cores this process may use.
-Results do not depend on it (see one_blas_thread).
+The results of such a network do not depend on it (see one_blas_thread).
 """
 
 from __future__ import annotations
@@ -119,9 +120,9 @@ def one_blas_thread():
     """A context in which BLAS computes each product on the calling thread alone.
 
     map_chunks needs it: two threads each asking OpenBLAS for every core would fight over them.
-    Networks also enter it for a whole forward and backward pass, because OpenBLAS's own
-    threads keep spinning for a while after each product they share in, taking a core from
-    map_chunks's threads (a DeepConvNet step took 40% longer when only map_chunks entered it).
+    Networks with such layers also enter it for a whole forward and backward pass, because
+    OpenBLAS's own threads keep spinning for a while after each product they share in, taking a
+    core from map_chunks's threads (a DeepConvNet step took 40% longer when only map_chunks entered it).
     It holds with ZERODL_NUM_THREADS=1 too, so that results do not depend on the number of
     threads: chunks are cut the same way whatever their number, each chunk's arithmetic is done
     by one thread, and chunk results are combined in chunk order. Nested entries cost nothing:
