@@ -54,16 +54,23 @@ def test_bad_shapes_are_named():
 def test_patches_view_holds_every_patch_pixel(stride, pad):
     x = np.random.default_rng(2).standard_normal((3, 2, 7, 6))
     view = patches(x, 3, 2, stride, pad)
-    C, FH, FW, N = view.shape[:4]
     xp = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
-    for c, y, xx, n, i, j in np.ndindex(view.shape):
-        assert view[c, y, xx, n, i, j] == xp[n, c, i * stride + y, j * stride + xx]
-    assert (C, FH, FW, N) == (2, 3, 2, 3)
+    for n, i, j, y, xx, c in np.ndindex(view.shape):
+        assert view[n, i, j, y, xx, c] == xp[n, c, i * stride + y, j * stride + xx]
+    assert view.shape[0] == 3 and view.shape[3:] == (3, 2, 2)
 
 
-def test_padded_lays_out_channels_first_with_the_given_border():
+def test_padded_lays_out_pixels_with_the_given_border():
     x = np.arange(24.0).reshape(2, 3, 2, 2)
     out = padded(x, 1, value=-np.inf)
-    assert out.shape == (2, 3, 4, 4) and out.transpose(1, 0, 2, 3).flags.c_contiguous
+    assert out.shape == (2, 3, 4, 4) and out.transpose(0, 2, 3, 1).flags.c_contiguous
     np.testing.assert_array_equal(out[:, :, 1:3, 1:3], x)
     assert np.all(out[:, :, 0] == -np.inf) and np.all(out[:, :, :, 3] == -np.inf)
+
+
+def test_padded_copies_unless_the_input_is_already_laid_out_pixel_by_pixel():
+    x = np.arange(24.0).reshape(2, 3, 2, 2)
+    out = padded(x, 0)
+    assert out is not x and out.transpose(0, 2, 3, 1).flags.c_contiguous
+    np.testing.assert_array_equal(out, x)
+    assert padded(out, 0) is out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zerodl.backend import get_array_module
-from zerodl.im2col import col2im, im2col, output_size, patches
+from zerodl.im2col import col2im, im2col, output_size, patch_matrix, patches
 from zerodl.layers.basic import Layer, matmul
 from zerodl.parallel import batch_slices, map_chunks
 
@@ -16,13 +16,15 @@ class Convolution(Layer):
     The book's method: im2col lays the patches out as a matrix and one product with the filters
     does the convolution. What differs here changes no result beyond rounding:
 
+    * Arrays are laid out pixel by pixel, (N, H, W, C) in memory, and passed on as (N, C, H, W)
+      views. A patch row is then a run of FW*C neighbouring values, where the book's layout has
+      runs of FW; copying the patch matrix is several times faster, and the output of the
+      product is already in place.
     * The patch matrix is FH*FW times the size of the input (45 MB for DeepConvNet's second
       convolution at batch 100), far more than the processor's caches, so building it and reading
       it back ran at memory speed. It is built for a few images at a time instead, small enough to
       stay in cache, and rebuilt in backward rather than kept. The chunks are shared among the
       CPU's cores (zerodl.parallel); `chunk_bytes` sets their size.
-    * The output is laid out channel by channel, (FN, N, OH, OW) in memory, and returned as an
-      (N, FN, OH, OW) view: the layout the product gives, and the one im2col copies fastest.
     * The input gradient of a stride-1 convolution is computed as a convolution (see
       _turned_filters).
     """
@@ -49,56 +51,53 @@ class Convolution(Layer):
         self.x = x
         # One padded copy of x, and a view of all its patches, for forward and backward
         self.x_patches = patches(x, FH, FW, self.stride, self.pad)
-        W_mat = self.W.reshape(FN, -1)
-        xp = get_array_module(x)
-        out = xp.empty((FN, N, out_h, out_w), dtype=x.dtype)
+        # the filters with their columns in the patch matrix's (row, column, channel) order
+        W_col = self.W.transpose(2, 3, 1, 0).reshape(-1, FN)
+        out = get_array_module(x).empty((N, out_h, out_w, FN), dtype=x.dtype)
 
         def convolve(images: slice) -> None:
-            col_t = self.x_patches[:, :, :, images].reshape(W_mat.shape[1], -1)
-            product = matmul(W_mat, col_t).reshape(FN, -1, out_h, out_w)
-            xp.add(product, self.b[:, None, None, None], out=out[:, images])
+            product = out[images].reshape(-1, FN)
+            matmul(patch_matrix(self.x_patches[images]), W_col, out=product)
+            product += self.b
 
         map_chunks(convolve, self._chunks(x))
-        return out.transpose(1, 0, 2, 3)
+        return out.transpose(0, 3, 1, 2)
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
         FN, C, FH, FW = self.W.shape
         H, W = self.x.shape[2:]
         xp = get_array_module(dout)
-        dout_cn = dout.transpose(1, 0, 2, 3)
-        dx = xp.empty((C, len(dout), H, W), dtype=dout.dtype) if self.needs_input_grad else None
+        dout_pixels = dout.transpose(0, 2, 3, 1)
+        dx = xp.empty((len(dout), H, W, C), dtype=dout.dtype) if self.needs_input_grad else None
         turned = self._turned_filters() if dx is not None else None
         # With stride 1 the input gradient is a convolution of dout (see _turned_filters)
         dout_patches = None if turned is None else patches(dout, FH, FW, 1, FH - 1 - self.pad)
 
         def gradients(images: slice) -> tuple[np.ndarray, np.ndarray]:
-            """This chunk's shares of dW (transposed) and db; fills its share of dx."""
-            col_t = self.x_patches[:, :, :, images].reshape(C * FH * FW, -1)
-            dout_t = dout_cn[:, images].reshape(FN, -1)
+            """This chunk's shares of dW (as (FH*FW*C, FN)) and db; fills its share of dx."""
+            d = dout_pixels[images].reshape(-1, FN)
+            dW_col = patch_matrix(self.x_patches[images]).T @ d
             if dout_patches is not None:
-                matmul(turned, dout_patches[:, :, :, images].reshape(FN * FH * FW, -1),
-                       out=dx[:, images].reshape(C, -1))
+                matmul(patch_matrix(dout_patches[images]), turned, out=dx[images].reshape(-1, C))
             elif dx is not None:
-                dx[:, images] = self._input_gradient(dout[images])
-            # dout_t @ col_t.T, computed as col_t @ dout_t.T (transposed back below): OpenBLAS
-            # runs this orientation of the long sum about twice as fast.
-            return col_t @ dout_t.T, dout_t.sum(axis=1)
+                dx[images] = self._input_gradient(d, images.stop - images.start)
+            return dW_col, d.sum(axis=0)
 
         # summed in chunk order, so the result does not depend on which thread finished first
         parts = map_chunks(gradients, self._chunks(self.x))
-        self.dW = sum(dW for dW, _ in parts).T.reshape(self.W.shape)
+        self.dW = sum(dW for dW, _ in parts).reshape(FH, FW, C, FN).transpose(3, 2, 0, 1)
         self.db = sum(db for _, db in parts)
-        return None if dx is None else dx.transpose(1, 0, 2, 3)
+        return None if dx is None else dx.transpose(0, 3, 1, 2)
 
     def _chunks(self, x: np.ndarray) -> list[slice]:
         """Slices of the batch whose patch matrices take about chunk_bytes each."""
         return batch_slices(x, self.chunk_bytes, per_byte=self.W.shape[2] * self.W.shape[3])
 
     def _turned_filters(self) -> np.ndarray | None:
-        """The filters that make a stride-1 input gradient a convolution, as a (C, FN*FH*FW)
+        """The filters that make a stride-1 input gradient a convolution, as an (FH*FW*FN, C)
         matrix; None where that does not apply.
 
-        With stride 1, col2im(dout_t.T @ W_mat), the book's input gradient, is a convolution of
+        With stride 1, col2im(dout @ W_mat), the book's input gradient, is a convolution of
         dout, padded by FH-1-pad, with the filters turned by 180 degrees and their two channel
         axes swapped: each input pixel collects, through every filter position, the output
         pixels it fed. Computed that way it takes one im2col and one product, where the book's
@@ -107,25 +106,24 @@ class Convolution(Layer):
         C, FH, FW = self.W.shape[1:]
         if self.stride != 1 or FH != FW or self.pad >= FH:
             return None
-        return self.W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(C, -1)
+        return self.W[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(-1, C)
 
-    def _input_gradient(self, dout: np.ndarray) -> np.ndarray:
-        """(n, FN, OH, OW) -> (C, n, H, W): the book's col2im(dout_t.T @ W_mat), laid out
-        channel by channel, one filter position at a time, for the convolutions that
-        _turned_filters does not cover: each position's W[:, :, y, x].T @ dout_t goes straight
-        onto the pixels it belongs to, so the patch-sized dcol is never formed."""
-        FN, C, FH, FW = self.W.shape
-        n, _, out_h, out_w = dout.shape
+    def _input_gradient(self, d: np.ndarray, n: int) -> np.ndarray:
+        """dout of n images as (n*OH*OW, FN) -> their (n, H, W, C) input gradient: the book's
+        col2im(dout @ W_mat), one filter position at a time, for the convolutions that
+        _turned_filters does not cover. Each position's dout @ W[:, :, y, x] goes straight onto
+        the pixels it belongs to, so the patch-sized dcol is never formed."""
+        C, FH, FW = self.W.shape[1:]
         H, W = self.x.shape[2:]
         pad, s = self.pad, self.stride
-        dout_t = dout.transpose(1, 0, 2, 3).reshape(FN, -1)
-        img = get_array_module(dout).zeros((C, n, H + 2 * pad + s - 1, W + 2 * pad + s - 1),
-                                           dtype=dout.dtype)
+        out_h, out_w = output_size(H, FH, s, pad), output_size(W, FW, s, pad)
+        img = get_array_module(d).zeros((n, H + 2 * pad + s - 1, W + 2 * pad + s - 1, C),
+                                        dtype=d.dtype)
         for y in range(FH):
             for x in range(FW):
-                part = (self.W[:, :, y, x].T @ dout_t).reshape(C, n, out_h, out_w)
-                img[:, :, y:y + s * out_h:s, x:x + s * out_w:s] += part
-        return img[:, :, pad:H + pad, pad:W + pad]
+                part = (d @ self.W[:, :, y, x]).reshape(n, out_h, out_w, C)
+                img[:, y:y + s * out_h:s, x:x + s * out_w:s] += part
+        return img[:, pad:H + pad, pad:W + pad]
 
 
 class Pooling(Layer):
@@ -199,6 +197,12 @@ class Pooling(Layer):
             # where().
             p = self.stride
             dx = xp.empty_like(self.x, dtype=dout.dtype)
+            if dout.strides != self.out.strides:
+                # (an Affine layer's gradient comes image by image) one copy into the layout of
+                # x and out costs less than every step below reading mixed layouts
+                aligned = xp.empty_like(self.out, dtype=dout.dtype)
+                aligned[...] = dout
+                dout = aligned
 
             def unpool(images: slice) -> None:
                 x, out, part_dx = self.x[images], self.out[images], dx[images]
