@@ -81,7 +81,8 @@ class Convolution(Layer):
                 matmul(patch_matrix(dout_patches[images]), turned, out=dx[images].reshape(-1, C))
             elif dx is not None:
                 dx[images] = self._input_gradient(d, images.stop - images.start)
-            return dW_col, d.sum(axis=0)
+            # a product with ones sums the columns many times faster than sum(axis=0)
+            return dW_col, matmul(xp.ones(len(d), dtype=d.dtype), d)
 
         # summed in chunk order, so the result does not depend on which thread finished first
         parts = map_chunks(gradients, self._chunks(self.x))
