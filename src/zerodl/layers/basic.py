@@ -63,13 +63,14 @@ class Relu(Layer):
     """max(0, x): any shape -> same shape."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        # the book keeps the mask x <= 0 and zeroes through it with where(); keeping x > 0 and
-        # multiplying by it gives the same numbers several times faster
-        self.mask = x > 0
-        return get_array_module(x).maximum(x, 0).astype(x.dtype, copy=False)
+        # The book keeps the mask x <= 0 and zeroes through it with where(). Multiplying by
+        # out > 0 (where x > 0) gives the same numbers several times faster, and keeping the
+        # output, which the next layer holds anyway, saves a pass over x and the mask's memory.
+        self.out = get_array_module(x).maximum(x, 0).astype(x.dtype, copy=False)
+        return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return (dout * self.mask).astype(dout.dtype, copy=False)
+        return (dout * (self.out > 0)).astype(dout.dtype, copy=False)
 
 
 class Sigmoid(Layer):
