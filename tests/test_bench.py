@@ -15,3 +15,22 @@ def test_training_flops_count_forward_and_both_backward_products():
     net = MultiLayerNet(784, [100], 10)
     forward = 2 * 100 * (784 * 100 + 100 * 10)
     assert train_flops(net, "mlp") == 3 * forward
+
+
+def test_matmul_rate_runs_on_the_given_threads_and_restores_blas(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    import zerodl.bench as bench
+
+    seen = []
+    real = bench.median_seconds
+
+    def spy(*args, **kwargs):
+        seen.append([pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"])
+        return real(*args, **kwargs)
+
+    before = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    monkeypatch.setattr(bench, "median_seconds", spy)
+    assert bench.matmul_gflops(size=64, repeats=1, threads=1) > 0
+    assert seen == [[1] * len(before)]
+    assert [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"] == before

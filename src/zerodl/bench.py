@@ -141,10 +141,17 @@ def train_flops(net, name: str) -> float:
     return flops
 
 
-def matmul_gflops(device: str = "cpu", size: int = 1024, repeats: int = 5) -> float:
-    """The float32 matrix-multiply rate of NumPy's BLAS (or CuPy's cuBLAS), in GFLOP/s."""
+def matmul_gflops(device: str = "cpu", size: int = 1024, repeats: int = 5,
+                  threads: int | None = None) -> float:
+    """The float32 matrix-multiply rate of NumPy's BLAS on `threads` threads (default: BLAS's
+    own setting), or of CuPy's cuBLAS, in GFLOP/s."""
+    from threadpoolctl import threadpool_limits
+
     from zerodl.backend import array_module
 
+    if device == "cpu" and threads is not None:
+        with threadpool_limits(limits=threads, user_api="blas"):
+            return matmul_gflops(device, size, repeats)
     xp = array_module(device)
     rng = np.random.default_rng(0)
     a = xp.asarray(rng.random((size, size), dtype=np.float32))
@@ -199,7 +206,7 @@ def run_benchmark(models=MODELS, repeats: int = 7, warmup: int = 2, with_torch: 
         import torch
 
         torch.set_num_threads(threads)
-    rate = matmul_gflops(device)
+    rate = matmul_gflops(device, threads=threads)
     results = {"batch_size": BATCH, "dtype": "float32", "threads": threads, "device": device,
                "matmul_gflops": rate, "numpy": np.__version__, "torch": None, "models": {}}
     if use_torch:
@@ -228,7 +235,7 @@ def run_benchmark(models=MODELS, repeats: int = 7, warmup: int = 2, with_torch: 
 
 def format_table(results: dict) -> str:
     lines = [f"{results['device']}: batch {results['batch_size']}, {results['dtype']},"
-             f" {results['threads']} threads;"
+             f" threads: {results['threads']};"
              f" float32 matmul {results['matmul_gflops']:.1f} GFLOP/s;"
              f" NumPy {results['numpy']}, PyTorch {results['torch'] or 'not installed'}"]
     header = (f"{'model':12} {'train img/s':>11} {'ms/step':>8} {'infer img/s':>11}"
