@@ -36,7 +36,6 @@ def im2col(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1
     """
     view = patches(input_data, filter_h, filter_w, stride, pad, pad_value=pad_value)
     N, out_h, out_w = view.shape[:3]
-    # the one copy happens here
     return view.transpose(0, 1, 2, 5, 3, 4).reshape(N * out_h * out_w, -1)
 
 

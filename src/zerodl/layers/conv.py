@@ -199,8 +199,9 @@ class Pooling(Layer):
             p = self.stride
             dx = xp.empty_like(self.x, dtype=dout.dtype)
             if dout.strides != self.out.strides:
-                # (an Affine layer's gradient comes image by image) one copy into the layout of
-                # x and out costs less than every step below reading mixed layouts
+                # a gradient laid out otherwise than x and out (an Affine layer's comes image by
+                # image) is copied into their layout once: cheaper than every step below
+                # reading mixed layouts
                 aligned = xp.empty_like(self.out, dtype=dout.dtype)
                 aligned[...] = dout
                 dout = aligned
