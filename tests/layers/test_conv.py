@@ -128,6 +128,26 @@ def test_max_pooling_in_chunks_matches_one_chunk():
         np.testing.assert_array_equal(one, many)
 
 
+def test_convolution_output_and_input_gradient_are_laid_out_pixel_by_pixel():
+    rng = np.random.default_rng(8)
+    layer = Convolution(rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4), 1, 1)
+    out = layer.forward(rng.standard_normal((2, 3, 5, 5)))
+    dx = layer.backward(np.ones_like(out))
+    assert out.transpose(0, 2, 3, 1).flags.c_contiguous
+    assert dx.transpose(0, 2, 3, 1).flags.c_contiguous
+
+
+def test_max_pooling_backward_takes_a_gradient_in_another_layout():
+    x = np.round(np.random.default_rng(9).standard_normal((3, 4, 6, 6)), 1)  # with ties
+    x_pixels = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    dout = np.arange(3 * 4 * 3 * 3, dtype=float).reshape(3, 4, 3, 3)
+    expected = Pooling(2, 2, 2)
+    expected.forward(x)
+    layer = Pooling(2, 2, 2)
+    layer.forward(x_pixels)
+    np.testing.assert_array_equal(layer.backward(dout), expected.backward(dout))
+
+
 @pytest.mark.parametrize(("stride", "pad"), [(1, 0), (1, 1), (1, 2), (2, 1), (3, 0)])
 def test_convolution_matches_the_books_plain_im2col_version(stride, pad):
     """The book's Convolution, written out with im2col/col2im, is the reference for the layer's
