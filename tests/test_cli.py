@@ -103,3 +103,17 @@ def test_resume_needs_existing_run_and_refuses_overwrite(mnist10k, tmp_path):
     result = run_cli(*args)
     assert result.returncode == 2 and "already holds a run" in result.stderr
     assert main([*args[:5], "2", *args[6:], "--resume"]) == 0
+
+
+def test_training_on_an_alias_records_the_folder_not_the_name(mnist10k, tmp_path, monkeypatch):
+    import json
+
+    from zerodl.io import load_model
+
+    monkeypatch.setenv("ZERODL_DATASET_ALIASES", f"mnist={mnist10k}")
+    out = tmp_path / "run"
+    assert main(["-q", "train", "--dataset", "mnist", "--epochs", "1", "--out", str(out)]) == 0
+    record = json.loads((out / "run.json").read_text())
+    assert record["dataset"]["name"] == str(mnist10k.resolve())
+    assert record["dataset"]["source"] == "ZERODL_DATASET_ALIASES alias"
+    assert load_model(out / "model.safetensors").meta["dataset"] == str(mnist10k.resolve())

@@ -45,7 +45,7 @@ def cmd_gates(args) -> int:
 
 # -- data ----------------------------------------------------------------------------------------
 def cmd_data(args) -> int:
-    from zerodl.datasets import DATASETS, find_dataset, load_raw
+    from zerodl.datasets import DATASETS, dataset_aliases, find_dataset, load_raw
 
     if args.names and args.names[0] in ("show", "download"):
         args.action, args.names = args.names[0], args.names[1:]
@@ -60,7 +60,7 @@ def cmd_data(args) -> int:
             loc = find_dataset(name, args.data_dir, download=True, progress=True)
             print(f"{name}: {loc.path} ({loc.source})")
         return 0
-    names = args.names or list(DATASETS)
+    names = args.names or [*DATASETS, *(a for a in dataset_aliases() if a not in DATASETS)]
     status = 0
     for name in names:
         try:
@@ -70,7 +70,7 @@ def cmd_data(args) -> int:
             print(f"{name}: not available\n  {e}\n")
             status = 1
             continue
-        print(f"{loc.name}: {loc.path} ({loc.source}{', checksums verified' if loc.spec else ''})")
+        print(f"{name}: {loc.path} ({loc.source}{', checksums verified' if loc.spec else ''})")
         for split, images, labels in (("train", x, t), ("test", xt, tt)):
             counts = np.bincount(labels, minlength=10)
             print(f"  {split:5} {images.shape[0]:6d} images of {images.shape[1]}x{images.shape[2]};"
@@ -97,13 +97,11 @@ def _load_dataset(args, flatten: bool = True):
                       download=not args.offline)
 
 
-def _dataset_meta(dataset: str) -> dict:
-    from zerodl.datasets import DATASETS
+def _dataset_meta(args) -> dict:
+    """The training data as a model file records it (found already, so no download here)."""
+    from zerodl.datasets import find_dataset
 
-    spec = DATASETS.get(dataset)
-    classes = list(spec.classes) if spec else [str(i) for i in range(10)]
-    return {"dataset": dataset if spec else str(Path(dataset).resolve()), "classes": classes,
-            "framing": "fit" if spec and spec.name == "fashion-mnist" else "digit"}
+    return find_dataset(args.dataset, args.data_dir, download=False).metadata()
 
 
 CONV_MODELS = ("simple-conv", "deep-conv")
@@ -194,7 +192,7 @@ def cmd_train(args) -> int:
                       mini_batch_size=args.batch_size, optimizer=args.optimizer,
                       optimizer_param={"lr": args.lr or DEFAULT_LR[args.optimizer]},
                       x_val=x_val, t_val=t_val, seed=args.seed, out_dir=out,
-                      verbose=not args.quiet, metadata=_dataset_meta(args.dataset))
+                      verbose=not args.quiet, metadata=_dataset_meta(args))
     if not args.resume:
         write_run_record(out, args, network)
     start = time.perf_counter()
@@ -208,7 +206,7 @@ def cmd_train(args) -> int:
         from zerodl.io import convert_dtype, save_model
 
         half = convert_dtype(network, np.float16)
-        save_model(half, out / "model-float16.safetensors", **_dataset_meta(args.dataset))
+        save_model(half, out / "model-float16.safetensors", **_dataset_meta(args))
         accuracy = half.accuracy(x_test.astype(np.float16), t_test)
         print(f"float16 inference: test accuracy {accuracy:.4f}"
               f" ({out / 'model-float16.safetensors'})")
@@ -394,10 +392,11 @@ def cmd_search(args) -> int:
 # -- import-book ---------------------------------------------------------------------------------
 def cmd_import_book(args) -> int:
     from zerodl.book_weights import import_book_model
+    from zerodl.datasets.mnist import dataset_metadata
     from zerodl.io import save_model
 
     net = import_book_model(args.pickle, args.model)
-    save_model(net, args.out, **_dataset_meta(args.dataset))
+    save_model(net, args.out, **dataset_metadata(args.dataset))
     sizes = ", ".join(f"{k} {tuple(v.shape)}" for k, v in net.params.items())
     print(f"imported {args.model} from {args.pickle} (no code run): {sizes}")
     print(f"model: {args.out}")

@@ -268,3 +268,40 @@ def test_split_validation_is_disjoint_and_seeded():
     np.testing.assert_array_equal(ta, tb)
     with pytest.raises(ValueError, match="between 0 and 1"):
         split_validation(x, t, 1.5)
+
+
+# -- aliases -------------------------------------------------------------------------------------
+def test_alias_points_a_name_at_a_folder_and_is_never_the_verified_dataset(tiny, tmp_path,
+                                                                            monkeypatch):
+    import os
+
+    write(tmp_path / "mine", tiny)
+    write(tmp_path / "data" / "tiny", tiny)  # the verified copy, which the alias must not reach
+    monkeypatch.setenv("ZERODL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ZERODL_DATASET_ALIASES",
+                       os.pathsep.join([f"tiny={tmp_path / 'mine'}", "digits=" + str(tmp_path / "mine")]))
+    location = find_dataset("tiny", download=False)
+    assert location.path == tmp_path / "mine" and location.spec is None
+    assert location.name == str((tmp_path / "mine").resolve())
+    assert location.source == "ZERODL_DATASET_ALIASES alias"
+    assert location.metadata()["dataset"] == str((tmp_path / "mine").resolve())
+    (x, _), (xt, _) = load_mnist(dataset="digits", download=False)
+    assert x.shape == (20, 784) and xt.shape == (10, 784)
+
+
+def test_alias_keeps_the_class_names_of_the_name_it_borrows(mnist10k, monkeypatch):
+    monkeypatch.setenv("ZERODL_DATASET_ALIASES", f"fashion-mnist={mnist10k}")
+    meta = find_dataset("fashion-mnist").metadata()
+    assert meta["classes"][0] == "T-shirt/top" and meta["framing"] == "fit"
+    assert meta["dataset"] == str(mnist10k.resolve())
+
+
+@pytest.mark.parametrize("value, message", [
+    ("mnist", "'mnist' is not NAME=FOLDER"),
+    ("=/tmp", "'=/tmp' is not NAME=FOLDER"),
+    ("mnist=/no/such/folder", "alias .* of /no/such/folder: no such folder"),
+])
+def test_bad_aliases_are_named(value, message, monkeypatch):
+    monkeypatch.setenv("ZERODL_DATASET_ALIASES", value)
+    with pytest.raises(DataError, match=message):
+        load_mnist(dataset="mnist", download=False)

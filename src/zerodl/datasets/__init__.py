@@ -3,6 +3,7 @@
 from zerodl.datasets.idx import read_idx
 from zerodl.datasets.mnist import (
     cache_dir,
+    dataset_aliases,
     find_dataset,
     load_mnist,
     load_raw,
@@ -14,6 +15,7 @@ from zerodl.datasets.sources import DATASETS
 __all__ = [
     "DATASETS",
     "cache_dir",
+    "dataset_aliases",
     "find_dataset",
     "load_mnist",
     "load_raw",

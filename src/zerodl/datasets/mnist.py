@@ -4,6 +4,11 @@ Named datasets ("mnist", "fashion-mnist") are looked for, in this order, in the 
 argument, in $ZERODL_DATA_DIR, in the user cache, in the system folder of Debian's package, and
 finally downloaded into the user cache. Each of those folders holds a `<dataset>/` folder with the
 four standard files. A path instead of a name loads that folder as it is (no checksums known).
+
+An alias points a name at a folder of the user's choosing ($ZERODL_DATASET_ALIASES, entries
+NAME=FOLDER separated by the platform's path separator, e.g. `mnist=~/data/mnist-10k`): with it,
+code written for `load_mnist()` runs on any four IDX files. An aliased name is never the verified
+dataset: it loads the folder as a path would, and is recorded as that folder's path.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from zerodl.errors import DataError
 log = logging.getLogger("zerodl.datasets")
 
 NUM_CLASSES = 10
+ALIASES_ENV = "ZERODL_DATASET_ALIASES"
 
 
 def cache_dir() -> Path:
@@ -45,13 +51,49 @@ def cache_dir() -> Path:
 
 @dataclass
 class DatasetLocation:
-    """Where a dataset was found: the folder, how it was found, and what was rejected on the way."""
+    """Where a dataset was found: the folder, how it was found, and what was rejected on the way.
+
+    `name` is what a run records: the named dataset when its checksums were verified, else the
+    folder's path. `spec` is set only for a verified named dataset.
+    """
 
     name: str
     path: Path
     source: str
     spec: DatasetSpec | None = None
     rejected: list[str] = field(default_factory=list)
+    alias: str | None = None
+
+    def metadata(self) -> dict:
+        """What a model file keeps of its data: the dataset, its class names, and how predict
+        frames a picture (Fashion-MNIST's items fill their box, digits sit in a 20x20 one)."""
+        return _metadata(self.name, self.spec or DATASETS.get(self.alias or ""))
+
+
+def _metadata(recorded: str, kind: DatasetSpec | None) -> dict:
+    return {"dataset": recorded,
+            "classes": list(kind.classes) if kind else [str(i) for i in range(NUM_CLASSES)],
+            "framing": "fit" if kind and kind.name == "fashion-mnist" else "digit"}
+
+
+def dataset_metadata(dataset: str) -> dict:
+    """Like DatasetLocation.metadata, for data that is only named (the book's weights were
+    trained on MNIST, which need not be on this machine): a known name, else a folder's path."""
+    spec = DATASETS.get(dataset)
+    return _metadata(dataset if spec else str(Path(dataset).expanduser().resolve()), spec)
+
+
+def dataset_aliases() -> dict[str, Path]:
+    """The names that $ZERODL_DATASET_ALIASES points at folders: {name: folder}."""
+    aliases = {}
+    for entry in os.environ.get(ALIASES_ENV, "").split(os.pathsep):
+        if not entry.strip():
+            continue
+        name, sep, folder = entry.partition("=")
+        if not sep or not name.strip() or not folder.strip():
+            raise DataError(f"{ALIASES_ENV}: '{entry}' is not NAME=FOLDER")
+        aliases[name.strip()] = Path(folder.strip()).expanduser()
+    return aliases
 
 
 def _candidates(name: str, data_dir) -> list[tuple[Path, str]]:
@@ -107,6 +149,14 @@ def _how_to_provide(name: str) -> str:
 def find_dataset(dataset: str = "mnist", data_dir=None, download: bool = True,
                  progress: bool = False) -> DatasetLocation:
     """Locate (and if needed download) a dataset; raises DataError listing every place looked at."""
+    aliases = dataset_aliases()
+    if dataset in aliases:
+        folder = aliases[dataset]
+        problem = _folder_problem(folder, None)
+        if problem:
+            raise DataError(f"dataset '{dataset}' is an alias ({ALIASES_ENV}) of {folder}: {problem}")
+        return DatasetLocation(str(folder.resolve()), folder, f"{ALIASES_ENV} alias",
+                               alias=dataset)
     if dataset not in DATASETS:
         folder = Path(dataset).expanduser()
         if not folder.exists() and os.sep not in dataset and "/" not in dataset:
@@ -117,7 +167,7 @@ def find_dataset(dataset: str = "mnist", data_dir=None, download: bool = True,
         problem = _folder_problem(folder, None)
         if problem:
             raise DataError(f"dataset folder {folder}: {problem}")
-        return DatasetLocation(str(folder), folder, "path")
+        return DatasetLocation(str(folder.resolve()), folder, "path")
 
     spec = DATASETS[dataset]
     looked: list[str] = []

@@ -73,7 +73,7 @@ def cnn_figures(out_dir, dataset: str = "mnist", data_dir=None, download: bool =
     a test image, and the test images it gets wrong."""
     from pathlib import Path
 
-    from zerodl.datasets import DATASETS, load_mnist
+    from zerodl.datasets import find_dataset, load_mnist
     from zerodl.nets import SimpleConvNet
     from zerodl.trainer import Trainer
 
@@ -88,8 +88,7 @@ def cnn_figures(out_dir, dataset: str = "mnist", data_dir=None, download: bool =
     plot_filters({"before training": before, f"after {epochs} epoch(s)": net.params["W1"]},
                  out / "cnn-filters.png")
     plot_filter_responses(net.params["W1"], x_test[0], out / "cnn-filter-responses.png")
-    spec = DATASETS.get(dataset)
-    classes = list(spec.classes) if spec else [str(i) for i in range(10)]
+    classes = find_dataset(dataset, data_dir, download=False).metadata()["classes"]
     wrong = plot_misclassified(x_test, t_test, net.predict_classes(x_test), classes,
                                out / "misclassified.png")
     return {"test_accuracy": round(1 - wrong / len(t_test), 4), "misclassified": wrong}
