@@ -327,10 +327,11 @@ def cmd_figures(args) -> int:
 
     from zerodl.datasets import load_mnist
     from zerodl.errors import DataError
-    from zerodl.figures.catalog import select
+    from zerodl.figures.catalog import draw_group, select
+    from zerodl.figures.style import language
 
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    lang = args.lang or ("ja" if args.layout == "seed" else "en")
     groups = select(args.only)
     if any(g.needs_data for g in groups):
         try:
@@ -343,26 +344,89 @@ def cmd_figures(args) -> int:
         return load_mnist(dataset=args.dataset, data_dir=args.data_dir, download=not args.offline)
 
     missing = []
-    for group in groups:
-        start = time.perf_counter()
-        try:
-            results = group.draw(out, data=data, quick=args.quick, seed=args.seed,
-                                 dataset=args.dataset, data_dir=args.data_dir,
-                                 download=not args.offline)
-        except DataError as e:
-            missing.append(group.name)
-            print(f"chapter {group.chapter} {group.name}: not drawn, it needs the dataset"
-                  f" '{args.dataset}': {str(e).splitlines()[0]}")
-            continue
-        print(f"chapter {group.chapter} {group.name}: {', '.join(group.files)}"
-              f" ({time.perf_counter() - start:.0f} s)")
-        if isinstance(results, dict):
-            _print_results(results, indent="    ")
+    with language(lang):
+        for group in groups:
+            start = time.perf_counter()
+            try:
+                results = draw_group(group, out, args.layout, data=data, quick=args.quick,
+                                     seed=args.seed, dataset=args.dataset, data_dir=args.data_dir,
+                                     download=not args.offline)
+            except DataError as e:
+                missing.append(group.name)
+                print(f"chapter {group.chapter} {group.name}: not drawn, it needs the dataset"
+                      f" '{args.dataset}': {str(e).splitlines()[0]}")
+                continue
+            files = group.files.values() if args.layout == "seed" else group.files
+            print(f"chapter {group.chapter} {group.name}: {', '.join(files)}"
+                  f" ({time.perf_counter() - start:.0f} s)")
+            if isinstance(results, dict):
+                _print_results(results, indent="    ")
     print(f"figures in {out}/")
     if missing:
         print(f"{len(missing)} group(s) need data: set ZERODL_DATA_DIR or --dataset (see"
               " 'zerodl data')")
         return 1
+    return 0
+
+
+# -- slides --------------------------------------------------------------------------------------
+def cmd_slides(args) -> int:
+    from zerodl.slides.deck import read_deck
+
+    if args.action == "upgrade":
+        return _slides_upgrade(args)
+    deck = read_deck(args.deck)
+    if args.action == "check":
+        from zerodl.slides.check import check_deck
+
+        report = check_deck(deck, run=not args.no_run, files=args.with_files or ())
+        for problem in report.problems:
+            print(problem)
+        print(f"{args.deck}: {report.slides} slides, {report.examples} Python examples run,"
+              f" {report.outputs} outputs compared: "
+              + (f"{len(report.problems)} problem(s)" if report.problems else "all good"))
+        return 1 if report.problems else 0
+    from zerodl.slides.build import build
+
+    if args.draw_figures:
+        figures = argparse.Namespace(out=str(Path(args.deck).parent / "figures"), layout="seed",
+                                     lang="ja", only=None, quick=False, seed=0,
+                                     dataset=args.dataset, data_dir=args.data_dir,
+                                     offline=args.offline)
+        if cmd_figures(figures) != 0:
+            return 1
+    out = Path(args.out) if args.out else Path(args.deck).parent
+    report = build(deck, out)
+    for problem in report.problems:
+        print(problem)
+    print(f"{', '.join(str(p) for p in report.outputs.values())}: {report.pages} slides,"
+          f" {report.images} images checked"
+          + ("" if report.overflow_checked else " (overflow not checked: pip install playwright)")
+          + (f"; {len(report.problems)} problem(s)" if report.problems else "; all good"))
+    return 1 if report.problems else 0
+
+
+def _slides_upgrade(args) -> int:
+    from zerodl.atomic import atomic_write_bytes
+    from zerodl.slides.upgrade import upgrade
+
+    if not args.output:
+        raise UsageError("zerodl slides upgrade OLD.md -o NEW.md: name the new deck with -o")
+    source, target = Path(args.deck), Path(args.output)
+    if target.exists() and (target.resolve() == source.resolve() or not args.force):
+        raise UsageError(f"{target} exists: choose another -o, or add --force to replace it"
+                         if target.resolve() != source.resolve() else
+                         f"-o {target} is the deck being upgraded: write the new one beside it")
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{source}: cannot be read as UTF-8 text ({e})") from None
+    result = upgrade(text)
+    atomic_write_bytes(target, result.text.encode("utf-8"))
+    if not args.quiet:
+        for change in result.changes:
+            print(f"  {change}")
+    print(f"wrote {target}: {len(result.changes)} change(s) to today's Marp syntax")
     return 0
 
 
@@ -569,11 +633,34 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="figures", help="folder for the PNG files")
     p.add_argument("--only", nargs="+", metavar="NAME", help="figure groups or file names")
     p.add_argument("--quick", action="store_true", help="shorter training for the data figures")
+    p.add_argument("--layout", choices=["flat", "seed"], default="flat",
+                   help="flat: one folder (docs/figures); seed: the slide deck's chapter folders"
+                   " (docs/slides/figures)")
+    p.add_argument("--lang", choices=["en", "ja"],
+                   help="language of the labels (default: ja for --layout seed, else en)")
     p.add_argument("--dataset", help="digits for the data figures (default: mnist, else an"
                    " mnist-* subset folder in the data folder)")
     p.add_argument("--seed", type=int, default=0)
     _add_data_options(p)
     p.set_defaults(func=cmd_figures)
+
+    p = sub.add_parser("slides", parents=[quiet], help="Marp slide decks: upgrade, check, build")
+    p.add_argument("action", choices=["upgrade", "check", "build"],
+                   help="upgrade: old Marp syntax to today's; check: images and Python examples;"
+                   " build: HTML and PDF with marp-cli, then check them")
+    p.add_argument("deck", metavar="DECK.md")
+    p.add_argument("-o", "--output", help="upgrade: the new deck to write")
+    p.add_argument("--force", action="store_true", help="upgrade: replace an existing -o file")
+    p.add_argument("--no-run", action="store_true", help="check: do not run the examples")
+    p.add_argument("--with", dest="with_files", action="append", metavar="FILE",
+                   help="check: a file the examples read, copied beside them (repeatable)")
+    p.add_argument("--out", help="build: folder for the HTML and PDF (default: the deck's)")
+    p.add_argument("--draw-figures", action="store_true",
+                   help="build: first draw the deck's figures (zerodl figures --layout seed)"
+                   " into its figures/ folder")
+    p.add_argument("--dataset", help="build --draw-figures: digits for the data figures")
+    _add_data_options(p)
+    p.set_defaults(func=cmd_slides)
 
     p = sub.add_parser("search", parents=[quiet], help="random search of lr and weight decay (Optuna)")
     p.add_argument("--trials", type=int, default=20, help="trials (with --resume: trials to add)")

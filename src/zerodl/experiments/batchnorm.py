@@ -14,7 +14,7 @@ from zerodl.trainer import Trainer
 
 def run(out_dir, full: bool = False, seed: int = 0, dataset: str = "mnist", data_dir=None,
         epochs: int | None = None, **_) -> dict:
-    from zerodl.figures.training import plt, save_figure
+    from zerodl.figures.style import plt, save_figure
 
     (x, t), _ = load_data(dataset, data_dir)
     x, t = x[:1000], t[:1000]

@@ -34,7 +34,7 @@ def optimize_path(optimizer, steps: int) -> np.ndarray:
 
 
 def run(out_dir, full: bool = False, seed: int = 0, **_) -> dict:
-    from zerodl.figures.training import plt, save_figure
+    from zerodl.figures.style import plt, save_figure
 
     steps = 30
     paths = {name: optimize_path(cls(lr=lr), steps) for name, (cls, lr) in OPTIMIZERS.items()}

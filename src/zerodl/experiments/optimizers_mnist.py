@@ -16,7 +16,7 @@ OPTIMIZERS = {"SGD": (SGD, 0.01), "Momentum": (Momentum, 0.01), "AdaGrad": (AdaG
 
 def run(out_dir, full: bool = False, seed: int = 0, dataset: str = "mnist", data_dir=None,
         iterations: int | None = None, **_) -> dict:
-    from zerodl.figures.training import plt, save_figure
+    from zerodl.figures.style import plt, save_figure
 
     (x, t), _ = load_data(dataset, data_dir)
     iterations = iterations or (2000 if full else 300)

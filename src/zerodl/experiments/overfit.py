@@ -14,7 +14,7 @@ VARIANTS = {"plain": {}, "weight decay 0.1": {"weight_decay_lambda": 0.1},
 
 def run(out_dir, full: bool = False, seed: int = 0, dataset: str = "mnist", data_dir=None,
         epochs: int | None = None, **_) -> dict:
-    from zerodl.figures.training import plt, save_figure
+    from zerodl.figures.style import plt, save_figure
 
     (x, t), (x_test, t_test) = load_data(dataset, data_dir)
     x, t = x[:300], t[:300]

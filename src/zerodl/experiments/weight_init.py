@@ -28,7 +28,7 @@ def activations(activation, scale, rng, layers: int = 5, units: int = 100, sampl
 
 def run(out_dir, full: bool = False, seed: int = 0, dataset: str = "mnist", data_dir=None,
         iterations: int | None = None, **_) -> dict:
-    from zerodl.figures.training import plt, save_figure
+    from zerodl.figures.style import plt, save_figure
 
     results = {}
     for act_name, act in (("sigmoid", sigmoid), ("relu", relu)):

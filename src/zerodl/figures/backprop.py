@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zerodl.figures.perceptron import blank
-from zerodl.figures.training import plt, save_figure
+from zerodl.figures.style import Group, blank, plt, save_figure
 from zerodl.layers import AddLayer, MulLayer
 
 
@@ -57,7 +56,11 @@ def shopping_graph(path) -> None:
     save_figure(fig, path)
 
 
-def draw(out_dir) -> list[Path]:
-    path = Path(out_dir) / "shopping-graph.png"
-    shopping_graph(path)
-    return [path]
+def draw(out_dir, **_) -> None:
+    shopping_graph(Path(out_dir) / "shopping-graph.png")
+
+
+GROUPS = (
+    Group("backprop", 5, {"shopping-graph.png": "04_backpropagation/shopping_graph.png"}, False,
+          draw),
+)

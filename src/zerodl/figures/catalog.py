@@ -1,75 +1,24 @@
 """Every figure of the notes, by chapter: what `zerodl figures` draws.
 
-A group is drawn by one function and writes one or more PNG files; groups that need a dataset
-say so, and the chapter 6 to 8 groups reuse the experiment and CNN code rather than redraw.
+Each chapter's module lists its groups of figures (`GROUPS`); a group is drawn by one function
+and writes one or more PNG files. Two layouts: "flat" puts every file in one folder under its
+English name (docs/figures); "seed" puts each in the slide deck's chapter folders under the
+deck's name for it (docs/slides/figures/01_perceptron/perceptron.png, ...).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
-from zerodl.figures import backprop, learning, networks, perceptron
+from zerodl.figures import backprop, cnn, deep, learning, networks, perceptron, techniques
+from zerodl.figures.style import Group
 
-
-@dataclass(frozen=True)
-class Group:
-    name: str
-    chapter: int
-    files: tuple[str, ...]
-    needs_data: bool
-    draw: Callable[..., object]
-
-
-def _mnist_digits(out: Path, data, **_) -> None:
-    (x, t), _ = data()
-    networks.mnist_digits(out / "mnist-digits.png", x, t)
-
-
-def _two_layer_curves(out: Path, data, quick: bool, seed: int, **_) -> dict:
-    return learning.two_layer_learning_curves(out / "two-layer-learning-curves.png", data(),
-                                              epochs=2 if quick else 10, seed=seed)
-
-
-def _experiment(name: str, quick_options: dict) -> Callable[..., object]:
-    def draw(out: Path, quick: bool, seed: int, dataset: str, data_dir, download: bool, **_):
-        from zerodl.experiments import EXPERIMENTS
-
-        options = quick_options if quick else {}
-        return EXPERIMENTS[name](out, seed=seed, dataset=dataset, data_dir=data_dir,
-                                 download=download, **options)
-    return draw
-
-
-def _cnn(out: Path, quick: bool, seed: int, dataset: str, data_dir, download: bool, **_):
-    from zerodl.figures.cnn import cnn_figures
-
-    return cnn_figures(out, dataset=dataset, data_dir=data_dir, download=download, seed=seed)
-
-
-GROUPS = (
-    Group("perceptron", 2, ("perceptron.png", "gates-decision-regions.png", "xor-circuit.png"),
-          False, lambda out, **_: perceptron.draw(out)),
-    Group("networks", 3, ("activations.png", "step-vs-sigmoid.png", "neuron.png",
-                          "three-layer-network.png"), False, lambda out, **_: networks.draw(out)),
-    Group("mnist-digits", 3, ("mnist-digits.png",), True, _mnist_digits),
-    Group("learning", 4, ("numerical-derivative.png", "gradient-field.png", "gradient-descent.png"),
-          False, lambda out, **_: learning.draw(out)),
-    Group("two-layer-learning-curves", 4, ("two-layer-learning-curves.png",), True,
-          _two_layer_curves),
-    Group("backprop", 5, ("shopping-graph.png",), False, lambda out, **_: backprop.draw(out)),
-    Group("optimizers-2d", 6, ("optimizers-2d.png",), False, _experiment("optimizers-2d", {})),
-    Group("optimizers-mnist", 6, ("optimizers-mnist.png",), True,
-          _experiment("optimizers-mnist", {"iterations": 40})),
-    Group("weight-init", 6, ("weight-init-sigmoid.png", "weight-init-relu.png",
-                             "weight-init-training.png"), True,
-          _experiment("weight-init", {"iterations": 40})),
-    Group("batchnorm", 6, ("batchnorm.png",), True, _experiment("batchnorm", {"epochs": 2})),
-    Group("overfit", 6, ("overfit.png",), True, _experiment("overfit", {"epochs": 5})),
-    Group("cnn", 7, ("cnn-filters.png", "cnn-filter-responses.png", "misclassified.png"), True,
-          _cnn),
-)
+GROUPS: tuple[Group, ...] = (*perceptron.GROUPS, *networks.GROUPS, *learning.GROUPS,
+                             *backprop.GROUPS, *techniques.GROUPS, *cnn.GROUPS, *deep.GROUPS)
+LAYOUTS = ("flat", "seed")
 
 
 def select(only) -> list[Group]:
@@ -84,3 +33,32 @@ def select(only) -> list[Group]:
                          + ", ".join(g.name for g in GROUPS))
     return [g for g in GROUPS
             if g.name in wanted or any(f.removesuffix(".png") in wanted for f in g.files)]
+
+
+def seed_paths() -> set[str]:
+    """Every path that `zerodl figures --layout seed` writes, relative to its --out folder."""
+    return {seed for g in GROUPS for seed in g.files.values()}
+
+
+def draw_group(group: Group, out, layout: str = "flat", **context) -> object:
+    """Draw one group into `out` in the given layout; returns what its draw function returns.
+
+    In the seed layout the group draws into a scratch folder inside `out`, and each file is then
+    renamed into its chapter folder, so that a figure is either complete or absent.
+    """
+    out = Path(out)
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown figure layout '{layout}': use one of {', '.join(LAYOUTS)}")
+    out.mkdir(parents=True, exist_ok=True)
+    if layout == "flat":
+        return group.draw(out, **context)
+    scratch = Path(tempfile.mkdtemp(prefix=".figures-", dir=out))
+    try:
+        results = group.draw(scratch, **context)
+        for name, seed in group.files.items():
+            target = out / seed
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(scratch / name, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return results

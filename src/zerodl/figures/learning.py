@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zerodl.figures.training import plt, save_figure
+from zerodl.figures.style import Group, plt, save_figure
 from zerodl.gradient import gradient_descent, numerical_diff, numerical_gradient
 
 
@@ -75,10 +75,25 @@ def two_layer_learning_curves(path, data, epochs: int = 10, seed: int = 0) -> di
     return {"test_accuracy": round(trainer.final_test_acc, 4)}
 
 
-def draw(out_dir) -> list[Path]:
-    out = Path(out_dir)
-    files = {"numerical-derivative.png": numerical_derivative, "gradient-field.png": gradient_field,
-             "gradient-descent.png": gradient_descent_path}
-    for name, fn in files.items():
-        fn(out / name)
-    return [out / name for name in files]
+DIAGRAMS = {"numerical-derivative.png": numerical_derivative, "gradient-field.png": gradient_field,
+            "gradient-descent.png": gradient_descent_path}
+
+
+def draw(out_dir, **_) -> None:
+    for name, fn in DIAGRAMS.items():
+        fn(Path(out_dir) / name)
+
+
+def _two_layer_curves(out: Path, data, quick: bool, seed: int, **_) -> dict:
+    return two_layer_learning_curves(out / "two-layer-learning-curves.png", data(),
+                                     epochs=2 if quick else 10, seed=seed)
+
+
+GROUPS = (
+    Group("learning", 4, {"numerical-derivative.png": "03_learning/numerical_derivative.png",
+                          "gradient-field.png": "03_learning/gradient_field.png",
+                          "gradient-descent.png": "03_learning/gradient_descent.png"}, False, draw),
+    Group("two-layer-learning-curves", 4,
+          {"two-layer-learning-curves.png": "03_learning/two_layer_learning_curves.png"}, True,
+          _two_layer_curves),
+)

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zerodl.figures.perceptron import arrow, blank, node
-from zerodl.figures.training import plt, save_figure
+from zerodl.figures.style import Group, arrow, blank, node, plt, save_figure
 from zerodl.functions import relu, sigmoid, step_function
 
 
@@ -93,10 +92,26 @@ def mnist_digits(path, x: np.ndarray, t: np.ndarray, count: int = 10) -> None:
     save_figure(fig, path)
 
 
-def draw(out_dir) -> list[Path]:
-    out = Path(out_dir)
-    files = {"activations.png": activations, "step-vs-sigmoid.png": step_vs_sigmoid,
-             "neuron.png": neuron, "three-layer-network.png": three_layer_network}
-    for name, fn in files.items():
-        fn(out / name)
-    return [out / name for name in files]
+DIAGRAMS = {"activations.png": activations, "step-vs-sigmoid.png": step_vs_sigmoid,
+            "neuron.png": neuron, "three-layer-network.png": three_layer_network}
+
+
+def draw(out_dir, **_) -> None:
+    for name, fn in DIAGRAMS.items():
+        fn(Path(out_dir) / name)
+
+
+def _mnist_digits(out: Path, data, **_) -> None:
+    (x, t), _ = data()
+    mnist_digits(out / "mnist-digits.png", x, t)
+
+
+GROUPS = (
+    Group("networks", 3, {"activations.png": "02_neural_network/activations.png",
+                          "step-vs-sigmoid.png": "02_neural_network/step_vs_sigmoid.png",
+                          "neuron.png": "02_neural_network/activation_function.png",
+                          "three-layer-network.png": "02_neural_network/neural_network.png"},
+          False, draw),
+    Group("mnist-digits", 3, {"mnist-digits.png": "02_neural_network/mnist_digits.png"}, True,
+          _mnist_digits),
+)

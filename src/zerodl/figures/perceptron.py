@@ -6,31 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from zerodl.figures.training import plt, save_figure
+from zerodl.figures.style import Group, arrow, blank, node, plt, save_figure
 from zerodl.perceptron import AND_GATE, NAND_GATE, OR_GATE, TRUTH_TABLE_INPUTS, XOR
-
-
-def node(ax, xy, text, radius=0.35, color="white"):
-    ax.add_patch(plt.Circle(xy, radius, facecolor=color, edgecolor="black", lw=1.5, zorder=2))
-    ax.text(*xy, text, ha="center", va="center", fontsize=13, zorder=3)
-
-
-def arrow(ax, start, end, label=None, radius=0.35, label_at=0.45, offset=(0, 0.18)):
-    """An arrow between two node centres, stopping at the circles' edges."""
-    start, end = np.asarray(start, float), np.asarray(end, float)
-    direction = (end - start) / np.linalg.norm(end - start)
-    a, b = start + direction * radius, end - direction * radius
-    ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "lw": 1.3})
-    if label:
-        where = a + (b - a) * label_at + np.asarray(offset)
-        ax.text(*where, label, ha="center", va="center", fontsize=11)
-
-
-def blank(ax, xlim, ylim):
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
 
 
 def perceptron_diagram(path) -> None:
@@ -96,9 +73,15 @@ def xor_circuit(path) -> None:
     save_figure(fig, path)
 
 
-def draw(out_dir) -> list[Path]:
+def draw(out_dir, **_) -> None:
     out = Path(out_dir)
     perceptron_diagram(out / "perceptron.png")
     decision_regions(out / "gates-decision-regions.png")
     xor_circuit(out / "xor-circuit.png")
-    return [out / "perceptron.png", out / "gates-decision-regions.png", out / "xor-circuit.png"]
+
+
+GROUPS = (
+    Group("perceptron", 2, {"perceptron.png": "01_perceptron/perceptron.png",
+                            "gates-decision-regions.png": "01_perceptron/decision_regions.png",
+                            "xor-circuit.png": "01_perceptron/xor_gate.png"}, False, draw),
+)

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
-from zerodl.atomic import atomic_open
-
-
-def save_figure(fig, path) -> None:
-    """Save a figure as PNG atomically (fixed metadata, so equal figures give equal files)."""
-    with atomic_open(path) as f:
-        fig.savefig(f, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
+from zerodl.figures.style import plt, save_figure
 
 
 def plot_learning_curves(history: dict, path) -> None:

@@ -1,0 +1,163 @@
+"""Rendering a deck to HTML and PDF with marp-cli, and checking what came out.
+
+marp-cli runs at a pinned version through npx (or a marp executable named by $ZERODL_MARP) and
+prints PDF through Chromium ($CHROME_PATH, else Debian's /usr/bin/chromium). A rendered deck is
+checked three ways: the PDF has one page per slide; every image a slide shows is on its page at
+the file's own pixel size (a missing file leaves Chromium's 16-pixel broken-image icon there
+instead); and, when Playwright is installed, no slide's content runs past its bottom margin or
+out of its code blocks, which Marp would clip without a word.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image as PILImage
+
+from zerodl.slides.deck import Deck, DeckError
+
+MARP_CLI = "@marp-team/marp-cli@4.5.1"
+CHROMIUM = "/usr/bin/chromium"
+# Content may reach this far into the bottom padding before the slide counts as overflowing:
+# the theme's padding (70 px in gaia) is generous, and page numbers sit in it.
+OVERFLOW_SLACK_PX = 30
+
+
+@dataclass
+class BuildReport:
+    outputs: dict[str, Path]
+    pages: int  # of the PDF
+    images: int  # checked on their pages
+    problems: list[str] = field(default_factory=list)
+    overflow_checked: bool = False
+
+
+def chromium() -> str:
+    path = os.environ.get("CHROME_PATH") or (CHROMIUM if Path(CHROMIUM).exists() else None)
+    if not path or not Path(path).exists():
+        raise DeckError("rendering needs Chromium: install Debian's 'chromium' package (and"
+                        " 'fonts-noto-cjk' for Japanese), or set CHROME_PATH to a Chrome binary")
+    return path
+
+
+def marp_command() -> list[str]:
+    if os.environ.get("ZERODL_MARP"):
+        return [os.environ["ZERODL_MARP"]]
+    npx = shutil.which("npx")
+    if npx is None:
+        raise DeckError(f"rendering needs marp-cli: install Node.js and npm (npx runs {MARP_CLI}),"
+                        " or set ZERODL_MARP to a marp executable")
+    return [npx, "--yes", MARP_CLI]
+
+
+def render(deck_path: Path, out: Path, formats=("html", "pdf")) -> dict[str, Path]:
+    """Run marp-cli once per format; returns {format: output file}."""
+    out.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "CHROME_PATH": chromium()}
+    outputs = {}
+    for fmt in formats:
+        target = out / f"{deck_path.stem}.{fmt}"
+        command = [*marp_command(), str(deck_path), "--allow-local-files", "-o", str(target)]
+        if fmt == "pdf":
+            command.insert(-2, "--pdf")
+        proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+        if proc.returncode != 0 or not target.is_file():
+            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise DeckError(f"marp-cli could not render {deck_path} to {fmt}: {tail}")
+        outputs[fmt] = target
+    return outputs
+
+
+def pdf_problems(deck: Deck, pdf: Path) -> tuple[int, int, list[str]]:
+    """(pages, images checked, problems): a page per slide, every local image on its page."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    problems = []
+    if len(reader.pages) != len(deck.slides):
+        problems.append(f"{pdf.name} has {len(reader.pages)} pages for {len(deck.slides)} slides")
+    base = deck.path.parent if deck.path else Path.cwd()
+    checked = 0
+    for slide, page in zip(deck.slides, reader.pages, strict=False):
+        local = [img for img in slide.images if img.is_local]
+        if not local:
+            continue
+        on_page = {img.image.size for img in page.images}
+        for img in local:
+            checked += 1
+            file = base / img.src
+            if not file.is_file():
+                problems.append(f"slide {slide.number}: image {img.src} does not exist")
+                continue
+            with PILImage.open(file) as f:
+                size = f.size
+            if size not in on_page:
+                problems.append(f"slide {slide.number}: image {img.src} ({size[0]}x{size[1]}) is not"
+                                " on its page")
+    return len(reader.pages), checked, problems
+
+
+# Sizes are measured on screen, where the slide is scaled to the window, and converted back to
+# the slide's own pixels.
+OVERFLOW_SCRIPT = """(slack) => {
+  const slides = document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section');
+  return [...slides].map((s, i) => {
+    const box = s.getBoundingClientRect();
+    const scale = box.height / s.clientHeight;
+    const style = getComputedStyle(s);
+    const bottomLimit = box.top + (s.clientHeight - parseFloat(style.paddingBottom) + slack) * scale;
+    const rightLimit = box.left + (s.clientWidth - parseFloat(style.paddingRight) + slack) * scale;
+    const problems = [];
+    let bottom = box.top;
+    for (const c of s.children) {
+      if (c.tagName === 'HEADER' || c.tagName === 'FOOTER') continue;
+      bottom = Math.max(bottom, c.getBoundingClientRect().bottom);
+    }
+    if (bottom > bottomLimit)
+      problems.push(`its content runs ${Math.round((bottom - bottomLimit) / scale + slack)} px` +
+                    ' into the bottom margin');
+    for (const e of s.querySelectorAll('pre, table, img, p, li, .katex-display')) {
+      const r = e.getBoundingClientRect();
+      if (r.right > rightLimit || e.scrollWidth > e.clientWidth + 1 && e.tagName === 'PRE')
+        problems.push(`a ${e.tagName.toLowerCase()} is wider than the slide`);
+    }
+    return [i + 1, [...new Set(problems)]];
+  }).filter(([, p]) => p.length);
+}"""
+
+
+def overflow_problems(html: Path) -> list[str] | None:
+    """Slides whose content is clipped, measured in Chromium; None without Playwright."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(),
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto(html.resolve().as_uri())
+            page.wait_for_load_state("load")
+            clipped = page.evaluate(OVERFLOW_SCRIPT, OVERFLOW_SLACK_PX)
+        finally:
+            browser.close()
+    return [f"slide {number}: {'; '.join(problems)}" for number, problems in clipped]
+
+
+def build(deck: Deck, out: Path) -> BuildReport:
+    """Render `deck` into `out` as HTML and PDF and check both."""
+    if deck.path is None:
+        raise DeckError("a deck must be a file to be rendered")
+    outputs = render(deck.path, out)
+    pages, checked, problems = pdf_problems(deck, outputs["pdf"])
+    report = BuildReport(outputs, pages, checked, problems)
+    clipped = overflow_problems(outputs["html"])
+    if clipped is not None:
+        report.overflow_checked = True
+        report.problems.extend(clipped)
+    return report
