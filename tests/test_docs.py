@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from zerodl.figures.catalog import GROUPS
+from zerodl.slides.check import check_deck
+from zerodl.slides.deck import read_deck
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+DECK = DOCS / "slides" / "notes.md"
 PAGES = ["02-perceptrons.md", "03-neural-networks.md", "04-learning.md", "05-backpropagation.md",
          "06-training-techniques.md", "07-cnns.md", "08-deep-learning.md"]
 # commands that finish in seconds; training, experiments, searches and benchmarks are quoted with
@@ -37,8 +40,10 @@ def test_every_linked_figure_exists_and_every_figure_is_shown():
         for target in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", (DOCS / page).read_text()):
             assert (DOCS / target).is_file(), f"{page} links {target}, which does not exist"
             shown.add(Path(target).name)
+    in_deck = {img.src.removeprefix("figures/") for s in read_deck(DECK).slides for img in s.images}
+    shown |= {flat for g in GROUPS for flat, seed in g.files.items() if seed in in_deck}
     catalog = {f for g in GROUPS for f in g.files}
-    assert catalog <= shown, f"figures not shown in the notes: {sorted(catalog - shown)}"
+    assert catalog <= shown, f"figures shown neither in the notes nor in the deck: {sorted(catalog - shown)}"
 
 
 def test_readme_links_the_notes_and_shows_figures():
@@ -57,3 +62,14 @@ def test_quick_commands_in_the_notes_run(page, data_dir, tmp_path):
         result = subprocess.run([sys.executable, "-m", "zerodl", *args[1:]], cwd=tmp_path,
                                 capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, f"{command}\n{result.stderr}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_python_of_each_page_runs_as_written(page, mnist10k, data_dir, monkeypatch):
+    """Each page's ```python blocks in one interpreter, their shown outputs compared."""
+    monkeypatch.setenv("ZERODL_DATASET_ALIASES", f"mnist={mnist10k}")
+    monkeypatch.setenv("ZERODL_DATA_DIR", str(data_dir))
+    notes = read_deck(DOCS / page)
+    report = check_deck(notes, files=[data_dir.parent / "book" / "sample_weight.pkl"])
+    assert report.examples >= 3, f"{page} shows only {report.examples} Python examples"
+    assert not report.problems, f"{page}:\n" + "\n".join(report.problems)

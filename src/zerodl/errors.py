@@ -19,3 +19,7 @@ class ConvergenceError(ZerodlError):
 
 class DivergenceError(ZerodlError):
     """Training produced a non-finite loss."""
+
+
+class ResourceError(ZerodlError):
+    """A request that needs more memory than the machine has left (a network too large, say)."""

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from zerodl.errors import ModelFileError
+from zerodl.budget import require_memory
+from zerodl.errors import ModelFileError, ResourceError
 
 SCALE_NAMES = ("relu", "he", "sigmoid", "xavier")
 
@@ -51,24 +52,27 @@ def parameter_budget(elements: int) -> Iterator[None]:
         _budget.reset(token)
 
 
-def _spend(shape: tuple[int, ...]) -> None:
+def _spend(shape: tuple[int, ...], itemsize: int) -> None:
+    """Check a parameter against the memory left (always) and the budget of a file (if any)."""
+    dims = tuple(int(d) for d in np.atleast_1d(shape))
+    n = math.prod(dims)
+    require_memory(n * itemsize, f"a parameter of shape {dims}", ResourceError)
     budget = _budget.get()
     if budget is None:
         return
-    n = math.prod(int(d) for d in np.atleast_1d(shape))
     if n > budget[0]:
-        raise ModelFileError(f"the config asks for a parameter of shape {tuple(np.atleast_1d(shape))},"
+        raise ModelFileError(f"the config asks for a parameter of shape {dims},"
                              " more weights than the file holds")
     budget[0] -= n
 
 
 def gaussian(rng: np.random.Generator, shape: tuple[int, ...], std: float, dtype) -> np.ndarray:
     """Normal(0, std^2) weights of the given shape and dtype."""
-    _spend(shape)
+    _spend(shape, 8)  # drawn in float64, then cast
     return (std * rng.standard_normal(shape)).astype(dtype)
 
 
 def constant(shape, value: float, dtype) -> np.ndarray:
     """A parameter filled with `value` (zeros for biases, ones for BatchNorm's gamma)."""
-    _spend(shape)
+    _spend(shape, np.dtype(dtype).itemsize)
     return np.full(shape, value, dtype=dtype)

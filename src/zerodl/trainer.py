@@ -89,40 +89,41 @@ class Trainer:
         else:
             # a checkpoint of the initial state: even a run that diverges at once leaves one
             self.save_checkpoint()
-        with self._deferred_interrupt():
+        # one bar for the whole run, so that its estimate is of the time left to the end
+        total = self.epochs * self.iter_per_epoch
+        bar = tqdm(total=total, initial=min(self.epoch * self.iter_per_epoch + self.step, total),
+                   unit="step", leave=False, disable=None if self.verbose else True)
+        with bar, self._deferred_interrupt():
             while self.epoch < self.epochs:
-                self._run_epoch()
+                self._run_epoch(bar)
         self.final_test_acc = self.network.accuracy(self.x_test, self.t_test)
         if self.out_dir is not None:
             save_model(self.network, self.out_dir / MODEL_NAME, **self.metadata)
             self.write_history()
         return self.history()
 
-    def _run_epoch(self) -> None:
+    def _run_epoch(self, bar) -> None:
         start = time.perf_counter()
         if self.perm is None:
             self.perm = self.rng.permutation(len(self.x_train))
-        bar = tqdm(total=self.iter_per_epoch, initial=self.step, leave=False,
-                   desc=f"epoch {self.epoch + 1}/{self.epochs}",
-                   disable=None if self.verbose else True)
-        with bar:
-            while self.step < self.iter_per_epoch:
-                self._train_step()
-                bar.update(1)
-                if self.step % 10 == 0 or self.step == self.iter_per_epoch:
-                    bar.set_postfix(loss=f"{self.train_loss_list[-1]:.4f}", refresh=False)
-                if self._stop_requested:
-                    self.save_checkpoint()
-                    raise TrainingInterrupted(
-                        f"interrupted at epoch {self.epoch + 1}, iteration {self.step}; checkpoint"
-                        f" written to {self.checkpoint_path}" if self.out_dir else
-                        f"interrupted at epoch {self.epoch + 1}, iteration {self.step}"
-                    )
+        bar.set_description(f"epoch {self.epoch + 1}/{self.epochs}", refresh=False)
+        while self.step < self.iter_per_epoch:
+            self._train_step()
+            bar.update(1)
+            if self.step % 10 == 0 or self.step == self.iter_per_epoch:
+                bar.set_postfix(loss=f"{self.train_loss_list[-1]:.4f}", refresh=False)
+            if self._stop_requested:
+                self.save_checkpoint()
+                raise TrainingInterrupted(
+                    f"interrupted at epoch {self.epoch + 1}, iteration {self.step}; checkpoint"
+                    f" written to {self.checkpoint_path}" if self.out_dir else
+                    f"interrupted at epoch {self.epoch + 1}, iteration {self.step}"
+                )
         self.epoch, self.step, self.perm = self.epoch + 1, 0, None
         self._evaluate()
         self.epoch_seconds.append(time.perf_counter() - start)
         if self.verbose:
-            tqdm.write(self.epoch_summary())
+            bar.write(self.epoch_summary())
         self.save_checkpoint()
 
     def _train_step(self) -> None:
@@ -234,6 +235,23 @@ class Trainer:
         write_tensors(self.checkpoint_path, tensors, meta)
         self.write_history(plot=False)  # the curves are drawn once, at the end of the run
 
+    def _check_same_run(self, path, meta: dict, state: dict) -> None:
+        """A resumed run must continue on the data and with the settings it started with;
+        only the number of epochs may grow."""
+        sides = {  # what: (the checkpoint's, this trainer's)
+            "dataset": (json.loads(meta.get("dataset", "null")), self.metadata.get("dataset")),
+            "batch size": (state["batch_size"], self.batch_size),
+            "seed": (state["seed"], self.seed),
+            "optimizer": (state["optimizer"]["name"], type(self.optimizer).__name__),
+            "optimizer settings": (state["optimizer"]["hyper"], self.optimizer.hyperparameters()),
+        }
+        for what, (saved, now) in sides.items():
+            saved, now = json.dumps(saved, ensure_ascii=False), json.dumps(now, ensure_ascii=False)
+            if saved != now:
+                raise ModelFileError(f"{path}: the run was started with {what} {saved}, and would"
+                                     f" go on with {now}: resume it with the same settings, or"
+                                     " start a new run in another folder")
+
     def load_checkpoint(self, path) -> None:
         """Restore everything save_checkpoint wrote; the network must have the same architecture."""
         tensors, meta = read_tensors(path)
@@ -246,6 +264,7 @@ class Trainer:
                 f" not {self.network.model_name} with {json.dumps(self.network.config())}"
             )
         state = json.loads(meta["trainer"])
+        self._check_same_run(path, meta, state)
         model_tensors = {k[6:]: v for k, v in tensors.items() if k.startswith("model/")}
         check_state(self.network, model_tensors, path)
         load_state(self.network, model_tensors)

@@ -4,7 +4,7 @@ import pytest
 from PIL import Image
 
 from zerodl.cli import main
-from zerodl.figures.catalog import GROUPS, select
+from zerodl.figures.catalog import GROUPS, seed_paths, select
 
 NO_DATA = [g.name for g in GROUPS if not g.needs_data]
 
@@ -55,3 +55,27 @@ def test_select_by_file_name_and_unknown_names():
     assert [g.name for g in select(["xor-circuit.png"])] == ["perceptron"]
     with pytest.raises(ValueError, match="unknown figure"):
         select(["nope"])
+
+
+def test_every_file_has_one_flat_name_and_one_seed_path():
+    flat = [f for g in GROUPS for f in g.files]
+    seed = [s for g in GROUPS for s in g.files.values()]
+    assert len(flat) == len(set(flat)) and len(seed) == len(set(seed))
+    assert seed_paths() == set(seed)
+    folders = {"01_perceptron", "02_neural_network", "03_learning", "04_backpropagation",
+               "05_techniques", "06_cnn", "07_deep_learning"}
+    assert {s.split("/")[0] for s in seed} <= folders
+    assert all(f.endswith(".png") and s.endswith(".png") for f, s in zip(flat, seed, strict=True))
+
+
+def test_seed_layout_writes_chapter_folders_in_japanese(tmp_path):
+    ja, en = tmp_path / "ja", tmp_path / "en"
+    assert main(["-q", "figures", "--layout", "seed", "--out", str(ja), "--only", "perceptron"]) == 0
+    assert main(["-q", "figures", "--layout", "seed", "--lang", "en", "--out", str(en),
+                 "--only", "perceptron"]) == 0
+    group = next(g for g in GROUPS if g.name == "perceptron")
+    for seed in group.files.values():
+        assert (ja / seed).is_file() and (en / seed).is_file()
+    assert not [p for p in ja.rglob("*") if p.name.startswith(".figures-")]  # no scratch left
+    # the labels differ between the languages, the drawing does not
+    assert any((ja / s).read_bytes() != (en / s).read_bytes() for s in group.files.values())

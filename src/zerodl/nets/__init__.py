@@ -12,8 +12,9 @@ MODELS = {cls.model_name: cls for cls in (ThreeLayerNet, TwoLayerNet, MultiLayer
                                            MultiLayerNetExtend, SimpleConvNet, DeepConvNet)}
 
 
-def build_model(name: str, config: dict, dtype=None):
-    """Rebuild a network from its registry name and config (weights freshly initialised)."""
+def build_model(name: str, config: dict, dtype=None, seed: int | None = None):
+    """Build a network from its registry name and config, its weights freshly initialised
+    (from `seed`); a model file's name and config rebuild the network it was saved from."""
     try:
         cls = MODELS[name]
     except KeyError:
@@ -21,7 +22,7 @@ def build_model(name: str, config: dict, dtype=None):
     kwargs = {} if dtype is None else {"dtype": dtype}
     if hasattr(cls, "from_config"):
         return cls.from_config(config, **kwargs)
-    return cls(**config, **kwargs)
+    return cls(**config, **kwargs, seed=seed)
 
 
 __all__ = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import OrderedDict
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -157,6 +158,23 @@ class Network:
     def _labels(self, x, t) -> np.ndarray:
         return labels_to_indices(t, self.output_size, x.shape[0])
 
+    def summary(self, sample: np.ndarray) -> list[dict]:
+        """Each layer's name, type, output shape (for one sample, without the batch axis) and
+        number of parameters, found by passing `sample` (one input, batch axis included)
+        through the layers in inference mode."""
+        counts: dict[int, int] = {}
+        for key, (layer, _) in self._owners.items():
+            counts[id(layer)] = counts.get(id(layer), 0) + int(self.params[key].size)
+        x = self.xp.asarray(sample[:1], dtype=self.dtype)
+        rows = []
+        with self._cores():
+            for name, layer in self.layers.items():
+                x = layer.forward(x, False) if layer.has_train_mode else layer.forward(x)
+                rows.append({"name": name, "type": type(layer).__name__,
+                             "output_shape": list(x.shape[1:]),
+                             "parameters": counts.get(id(layer), 0)})
+        return rows
+
     # -- files ---------------------------------------------------------------------------------
     def config(self) -> dict:
         """The constructor arguments that rebuild this architecture (JSON-serialisable)."""
@@ -167,8 +185,16 @@ class Network:
         return int(self.config()["output_size"])
 
     def save(self, path, **metadata) -> None:
-        """Write weights and config to a safetensors file (no pickle, nothing to execute)."""
+        """Write weights and config to a safetensors file (no pickle, nothing to execute).
+
+        The book's save_params("params.pkl") wrote a pickle; a .pkl name would now hold a
+        safetensors file under a pickle's name, so it is refused."""
+        from zerodl.errors import ModelFileError
         from zerodl.io import save_model
+
+        if Path(path).suffix.lower() in (".pkl", ".pickle"):
+            raise ModelFileError(f"{path}: zerodl writes model files as safetensors, never as"
+                                 f" pickles: name it {Path(path).with_suffix('.safetensors')}")
         save_model(self, path, **metadata)
 
     save_params = save

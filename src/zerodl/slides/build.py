@@ -22,9 +22,9 @@ from zerodl.slides.deck import Deck, DeckError
 
 MARP_CLI = "@marp-team/marp-cli@4.5.1"
 CHROMIUM = "/usr/bin/chromium"
-# Content may reach this far into the bottom padding before the slide counts as overflowing:
-# the theme's padding (70 px in gaia) is generous, and page numbers sit in it.
-OVERFLOW_SLACK_PX = 30
+# Content may reach this far into the bottom padding before the slide counts as overflowing,
+# but never into the footer, whose top is the limit where there is one.
+OVERFLOW_SLACK_PX = 20
 
 
 @dataclass
@@ -109,7 +109,10 @@ OVERFLOW_SCRIPT = """(slack) => {
     const box = s.getBoundingClientRect();
     const scale = box.height / s.clientHeight;
     const style = getComputedStyle(s);
-    const bottomLimit = box.top + (s.clientHeight - parseFloat(style.paddingBottom) + slack) * scale;
+    const footer = s.querySelector(':scope > footer');
+    const bottomLimit = Math.min(
+      box.top + (s.clientHeight - parseFloat(style.paddingBottom) + slack) * scale,
+      footer && footer.textContent.trim() ? footer.getBoundingClientRect().top : Infinity);
     const rightLimit = box.left + (s.clientWidth - parseFloat(style.paddingRight) + slack) * scale;
     const problems = [];
     let bottom = box.top;
@@ -118,8 +121,8 @@ OVERFLOW_SCRIPT = """(slack) => {
       bottom = Math.max(bottom, c.getBoundingClientRect().bottom);
     }
     if (bottom > bottomLimit)
-      problems.push(`its content runs ${Math.round((bottom - bottomLimit) / scale + slack)} px` +
-                    ' into the bottom margin');
+      problems.push(`its content runs ${Math.round((bottom - bottomLimit) / scale)} px too low` +
+                    ' (into the margin or the footer)');
     for (const e of s.querySelectorAll('pre, table, img, p, li, .katex-display')) {
       const r = e.getBoundingClientRect();
       if (r.right > rightLimit || e.scrollWidth > e.clientWidth + 1 && e.tagName === 'PRE')
