@@ -90,7 +90,8 @@ def test_train_eval_predict_agree(mnist10k, tmp_path, capsys):
     inverted = 255 - np.kron(x_test[0, 0], np.ones((4, 4), np.uint8))  # big, dark on light
     Image.fromarray(inverted).save(tmp_path / "big.jpg")
     assert main(["-q", "predict", str(model), str(tmp_path)]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
+    lines = [line for line in capsys.readouterr().out.strip().splitlines()
+             if not line.startswith("  warning: ")]
     got = {line.split(":")[0].rsplit("/", 1)[1]: line.split(": ")[1].split(" ")[0] for line in lines}
     assert [got[f"digit{i}.png"] for i in range(8)] == [str(c) for c in expected]
     assert got["big.jpg"] == str(t_test[0])

@@ -54,7 +54,12 @@ def require_optuna():
 def storage_for(config: SearchConfig):
     optuna = require_optuna()
     if config.storage:
-        return config.storage
+        try:
+            return optuna.storages.RDBStorage(config.storage)
+        except Exception as e:  # SQLAlchemy's many errors: a bad URL, no driver, no server
+            reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            raise ZerodlError(f"--storage {config.storage}: cannot open the database ({reason})"
+                              ) from None
     from optuna.storages.journal import JournalFileBackend
 
     path = Path(config.out_dir) / JOURNAL_NAME

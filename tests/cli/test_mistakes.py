@@ -49,6 +49,8 @@ def model(tmp_path_factory, data_dir):
     (["data", "download", "cifar"], ["unknown dataset 'cifar'"]),
     (["search", "--storage", "foo://bar"], ["--storage", "foo://bar", "not a database URL"]),
     (["search", "--workers", "0"], ["--workers"]),
+    (["search", "--storage", "sqlite:////no/such/dir/x.db", "--trials", "1"],
+     ["sqlite:////no/such/dir/x.db: cannot open the database"]),
     (["eval", "missing.safetensors"], ["missing.safetensors: no such file"]),
     (["train", "--resume"], ["--resume needs --out"]),
     (["slides", "upgrade", "missing.md", "-o", "new.md"], ["missing.md: no such file"]),

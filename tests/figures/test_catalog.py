@@ -79,3 +79,11 @@ def test_seed_layout_writes_chapter_folders_in_japanese(tmp_path):
     assert not [p for p in ja.rglob("*") if p.name.startswith(".figures-")]  # no scratch left
     # the labels differ between the languages, the drawing does not
     assert any((ja / s).read_bytes() != (en / s).read_bytes() for s in group.files.values())
+
+
+def test_japanese_figures_have_every_glyph(tmp_path, recwarn):
+    """A Japanese label set in a font without kana (math text, say) draws boxes and warns."""
+    assert main(["-q", "figures", "--layout", "seed", "--out", str(tmp_path), "--only",
+                 *NO_DATA]) == 0
+    missing = [str(w.message) for w in recwarn if "missing from" in str(w.message)]
+    assert not missing, missing[:3]

@@ -12,8 +12,6 @@ import math
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 from zerodl.errors import ZerodlError
 
 
@@ -199,12 +197,6 @@ def load_model(path):
     from zerodl.io import load_model as load
 
     return load(path)
-
-
-def model_inputs(model, x: np.ndarray) -> np.ndarray:
-    """Reshape flat (N, 784) images to what the model's first layer expects."""
-    shape = getattr(model, "input_shape", None)
-    return x.reshape(x.shape[0], *shape) if shape else x.reshape(x.shape[0], -1)
 
 
 def print_results(results: dict, indent: str = "  ") -> None:

@@ -12,9 +12,9 @@ from zerodl.cli.common import (
     in_file,
     load_dataset,
     load_model,
-    model_inputs,
 )
 from zerodl.io import convert_dtype
+from zerodl.prediction import model_input
 
 
 def add_parser(sub, parents) -> None:
@@ -41,7 +41,7 @@ def run(args) -> int:
     args.dataset = dataset
     _, (x_test, t_test) = load_dataset(args)
     dtype = model.params["W1"].dtype
-    predicted = model.predict_classes(model_inputs(model, x_test.astype(dtype)))
+    predicted = model.predict_classes(model_input(model, x_test.astype(dtype)))
     classes = meta.get("classes") or [str(i) for i in range(10)]
     n = len(classes)
     if t_test.size and t_test.max() >= n:

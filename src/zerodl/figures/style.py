@@ -51,7 +51,11 @@ class Group:
 
 
 def tr(en: str, ja: str) -> str:
-    """The text in the language that figures are being drawn in."""
+    """The text in the language that figures are being drawn in.
+
+    A Japanese text must not mix kana or kanji with `$...$`: matplotlib sets a text that holds
+    math in its math fonts, which have no Japanese, so the whole text would come out as boxes.
+    Put the formula in a text of its own, or write it in Unicode (x₀², ∂f/∂x)."""
     return ja if _language.get() == "ja" else en
 
 
@@ -106,13 +110,14 @@ def node(ax, xy, text, radius=0.35, color="white", fontsize=13):
     ax.text(*xy, text, ha="center", va="center", fontsize=fontsize, zorder=3)
 
 
-def arrow(ax, start, end, label=None, radius=0.35, label_at=0.45, offset=(0, 0.18), **text):
+def arrow(ax, start, end, label=None, radius=0.35, label_at=0.45, offset=(0, 0.18),
+          color="black", **text):
     """An arrow between two node centres, stopping at the circles' edges, with an optional label
     placed `label_at` of the way along it and moved by `offset`."""
     start, end = np.asarray(start, float), np.asarray(end, float)
     direction = (end - start) / np.linalg.norm(end - start)
     a, b = start + direction * radius, end - direction * radius
-    ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "lw": 1.3})
+    ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "lw": 1.3, "color": color})
     if label:
         where = a + (b - a) * label_at + np.asarray(offset)
         ax.text(*where, label, ha="center", va="center", **{"fontsize": 11, **text})

@@ -1,26 +1,34 @@
 """Rendering a deck to HTML and PDF with marp-cli, and checking what came out.
 
-marp-cli runs at a pinned version through npx (or a marp executable named by $ZERODL_MARP) and
-prints PDF through Chromium ($CHROME_PATH, else Debian's /usr/bin/chromium). A rendered deck is
-checked three ways: the PDF has one page per slide; every image a slide shows is on its page at
-the file's own pixel size (a missing file leaves Chromium's 16-pixel broken-image icon there
-instead); and, when Playwright is installed, no slide's content runs past its bottom margin or
-out of its code blocks, which Marp would clip without a word.
+marp-cli runs at a pinned version, installed once with npm into zerodl's cache folder, and
+prints PDF through Chromium ($CHROME_PATH, else Debian's /usr/bin/chromium). Its KaTeX fonts are
+taken from that installation, not from the CDN that Marp links by default, so that formulas
+come out right on a machine that is offline. A rendered deck is checked four ways: the PDF has
+one page per slide; every image a slide shows is on its page at the file's own pixel size (a
+missing file leaves Chromium's 16-pixel broken-image icon there instead); formulas are set in
+KaTeX's fonts; and, when Playwright is installed, no slide's content runs past its bottom
+margin or out of its code blocks, which Marp would clip without a word.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image as PILImage
 
+from zerodl.datasets import cache_dir
 from zerodl.slides.deck import Deck, DeckError
 
-MARP_CLI = "@marp-team/marp-cli@4.5.1"
+MARP_VERSION = "4.5.1"
+MARP_CLI = f"@marp-team/marp-cli@{MARP_VERSION}"
+MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", flags=re.S)
 CHROMIUM = "/usr/bin/chromium"
 # Content may reach this far into the bottom padding before the slide counts as overflowing,
 # but never into the footer, whose top is the limit where there is one.
@@ -44,32 +52,65 @@ def chromium() -> str:
     return path
 
 
-def marp_command() -> list[str]:
-    if os.environ.get("ZERODL_MARP"):
-        return [os.environ["ZERODL_MARP"]]
-    npx = shutil.which("npx")
-    if npx is None:
-        raise DeckError(f"rendering needs marp-cli: install Node.js and npm (npx runs {MARP_CLI}),"
-                        " or set ZERODL_MARP to a marp executable")
-    return [npx, "--yes", MARP_CLI]
+def marp_install() -> Path:
+    """The folder where the pinned marp-cli is installed ($ZERODL_MARP_DIR, else a folder of
+    zerodl's cache), installing it with npm the first time."""
+    folder = Path(os.environ.get("ZERODL_MARP_DIR") or cache_dir() / f"marp-cli-{MARP_VERSION}")
+    if (folder / "node_modules" / ".bin" / "marp").exists():
+        return folder
+    npm = shutil.which("npm")
+    if npm is None:
+        raise DeckError(f"rendering needs marp-cli ({MARP_CLI}), which zerodl installs with npm:"
+                        " install Node.js and npm")
+    proc = subprocess.run([npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund",
+                           "--loglevel=error", MARP_CLI], capture_output=True, text=True,
+                          timeout=900)
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise DeckError(f"npm could not install {MARP_CLI} into {folder}: {tail}")
+    return folder
+
+
+def _katex_fonts(install: Path) -> Path:
+    found = sorted(install.glob("node_modules/**/katex/dist/fonts"))
+    if not found:
+        raise DeckError(f"the marp-cli in {install} has no KaTeX fonts: remove the folder so"
+                        " that it is installed again")
+    return found[0]
 
 
 def render(deck_path: Path, out: Path, formats=("html", "pdf")) -> dict[str, Path]:
     """Run marp-cli once per format; returns {format: output file}."""
     out.mkdir(parents=True, exist_ok=True)
+    install = marp_install()
     env = {**os.environ, "CHROME_PATH": chromium()}
+    config = {"options": {"math": {"lib": "katex",
+                                   "katexFontPath": _katex_fonts(install).as_uri() + "/"}}}
     outputs = {}
-    for fmt in formats:
-        target = out / f"{deck_path.stem}.{fmt}"
-        command = [*marp_command(), str(deck_path), "--allow-local-files", "-o", str(target)]
-        if fmt == "pdf":
-            command.insert(-2, "--pdf")
-        proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
-        if proc.returncode != 0 or not target.is_file():
-            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise DeckError(f"marp-cli could not render {deck_path} to {fmt}: {tail}")
-        outputs[fmt] = target
+    with tempfile.TemporaryDirectory(prefix="zerodl-marp-") as scratch:
+        config_file = Path(scratch) / "marp.config.json"
+        config_file.write_text(json.dumps(config))
+        for fmt in formats:
+            target = out / f"{deck_path.stem}.{fmt}"
+            command = [str(install / "node_modules" / ".bin" / "marp"), "--config-file",
+                       str(config_file), str(deck_path), "--allow-local-files", "-o", str(target)]
+            if fmt == "pdf":
+                command.insert(-2, "--pdf")
+            proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+            if proc.returncode != 0 or not target.is_file():
+                tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+                raise DeckError(f"marp-cli could not render {deck_path} to {fmt}: {tail}")
+            outputs[fmt] = target
     return outputs
+
+
+def _prose(text: str) -> str:
+    return re.sub(r"```.*?```|`[^`]*`", "", text, flags=re.S)
+
+
+def _fonts(page) -> set[str]:
+    fonts = page.get("/Resources", {}).get("/Font", {})
+    return {str(font.get_object().get("/BaseFont", "")) for font in fonts.values()}
 
 
 def pdf_problems(deck: Deck, pdf: Path) -> tuple[int, int, list[str]]:
@@ -80,6 +121,9 @@ def pdf_problems(deck: Deck, pdf: Path) -> tuple[int, int, list[str]]:
     problems = []
     if len(reader.pages) != len(deck.slides):
         problems.append(f"{pdf.name} has {len(reader.pages)} pages for {len(deck.slides)} slides")
+    for slide, page in zip(deck.slides, reader.pages, strict=False):
+        if MATH.search(_prose(slide.text)) and not any("KaTeX" in f for f in _fonts(page)):
+            problems.append(f"slide {slide.number}: its formulas are not set in KaTeX's fonts")
     base = deck.path.parent if deck.path else Path.cwd()
     checked = 0
     for slide, page in zip(deck.slides, reader.pages, strict=False):
