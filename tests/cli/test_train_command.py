@@ -44,7 +44,8 @@ def test_resume_refuses_another_dataset_and_other_settings(mnist10k, data_dir, t
     fashion = data_dir / "fashion-mnist"
     assert main([*common, "--dataset", str(fashion), "--resume", "--epochs", "2"]) == 2
     err = capsys.readouterr().err
-    assert f"started with dataset \"{mnist10k.resolve()}\", and would go on with \"{fashion.resolve()}\"" in err
+    assert (f"started with dataset \"{mnist10k.resolve()}\", and would go on with"
+            f" \"{fashion.resolve()}\"") in err
     assert main([*common, "--dataset", str(mnist10k), "--resume", "--epochs", "2",
                  "--lr", "0.5"]) == 2
     assert "optimizer settings {\"lr\": 0.1}, and would go on with {\"lr\": 0.5}" in capsys.readouterr().err
@@ -60,6 +61,6 @@ def test_nothing_is_written_where_a_user_keeps_files_by_default():
 
 def test_a_pickle_name_for_a_safetensors_file_is_refused(tmp_path):
     net = TwoLayerNet(4, 3, 2, seed=0)
-    with pytest.raises(ModelFileError, match="name it .*params.safetensors"):
+    with pytest.raises(ModelFileError, match=r"name it .*params\.safetensors"):
         net.save_params(tmp_path / "params.pkl")
     assert not (tmp_path / "params.pkl").exists()
