@@ -67,9 +67,10 @@ def test_quick_commands_in_the_notes_run(page, data_dir, tmp_path):
 @pytest.mark.parametrize("page", PAGES)
 def test_the_python_of_each_page_runs_as_written(page, mnist10k, data_dir, monkeypatch):
     """Each page's ```python blocks in one interpreter, their shown outputs compared."""
-    monkeypatch.setenv("ZERODL_DATASET_ALIASES", f"mnist={mnist10k}")
-    monkeypatch.setenv("ZERODL_DATA_DIR", str(data_dir))
+    # the examples run in a scratch folder: the paths must not depend on where pytest runs
+    monkeypatch.setenv("ZERODL_DATASET_ALIASES", f"mnist={mnist10k.resolve()}")
+    monkeypatch.setenv("ZERODL_DATA_DIR", str(data_dir.resolve()))
     notes = read_deck(DOCS / page)
-    report = check_deck(notes, files=[data_dir.parent / "book" / "sample_weight.pkl"])
+    report = check_deck(notes, files=[data_dir.resolve().parent / "book" / "sample_weight.pkl"])
     assert report.examples >= 3, f"{page} shows only {report.examples} Python examples"
     assert not report.problems, f"{page}:\n" + "\n".join(report.problems)

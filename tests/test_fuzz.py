@@ -1,4 +1,4 @@
-"""Property-based attacks on the two loaders that read untrusted files: IDX and model files.
+"""Property-based attacks on the loaders that read untrusted files: IDX, model files, pickles.
 
 Every input must end in the loader's own clear error (DataError / ModelFileError) or a valid
 result: never another exception, a hang, or an allocation far beyond the file's size.
@@ -7,13 +7,13 @@ result: never another exception, a hang, or an allocation far beyond the file's 
 import gzip
 import json
 import struct
-import tracemalloc
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.numpy import save as safetensors_bytes
 
+from hostile.corpus import expect, peak_bytes
 from zerodl.datasets import read_idx
 from zerodl.errors import DataError, ModelFileError
 from zerodl.io import load_model, read_tensors
@@ -22,23 +22,6 @@ from zerodl.nets import TwoLayerNet
 FUZZ = settings(max_examples=300, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 MiB = 1 << 20
-
-
-def peak_bytes(fn) -> int:
-    tracemalloc.start()
-    try:
-        fn()
-    finally:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return peak
-
-
-def expect(error, fn):
-    try:
-        fn()
-    except error:
-        pass
 
 
 @FUZZ
@@ -143,3 +126,108 @@ def read_tensors_from(data: bytes):
         path = Path(d) / "v.safetensors"
         path.write_bytes(data)
         return read_tensors(path)
+
+
+# -- weight pickles: real ones, mutated at the opcode level ---------------------------------------
+def _opcode_segments(data: bytes) -> list[bytes]:
+    import pickletools
+    from itertools import pairwise
+
+    starts = [pos for _, _, pos in pickletools.genops(data)] + [len(data)]
+    return [data[a:b] for a, b in pairwise(starts)]
+
+
+def _small_pickles() -> list[bytes]:
+    from hostile.corpus import every_writer
+
+    rng = np.random.default_rng(0)
+    arrays = {"W1": rng.standard_normal((3, 4)).astype(np.float32), "b1": np.arange(4.0),
+              "F": np.asfortranarray(np.ones((2, 3))), "u": np.arange(5, dtype=np.uint8),
+              "e": np.zeros((0, 2), ">f4")}
+    # pickletools cannot split Python 2's protocol 0 (STRING arguments it insists are ASCII)
+    return [data for name, data in every_writer(arrays).items() if name != "python2-p0"]
+
+
+SOURCES = [_opcode_segments(d) for d in _small_pickles()]
+MUTATION = st.one_of(
+    st.tuples(st.just("delete"), st.integers(0, 10**6)),
+    st.tuples(st.just("duplicate"), st.integers(0, 10**6)),
+    st.tuples(st.just("swap"), st.integers(0, 10**6), st.integers(0, 10**6)),
+    st.tuples(st.just("flip"), st.integers(0, 10**6), st.integers(0, 10**6), st.integers(1, 255)),
+    st.tuples(st.just("splice"), st.integers(0, 10**6), st.integers(0, len(SOURCES) - 1),
+              st.integers(0, 10**6)),
+    st.tuples(st.just("truncate"), st.integers(0, 10**6)),
+)
+
+
+def mutate(segments: list[bytes], mutations) -> bytes:
+    """Apply opcode-level mutations: drop, repeat, swap or corrupt one opcode (with its argument),
+    splice in an opcode of another protocol's pickle, or cut the stream after one."""
+    out = list(segments)
+    for kind, *args in mutations:
+        if not out:
+            break
+        i = args[0] % len(out)
+        if kind == "delete":
+            del out[i]
+        elif kind == "duplicate":
+            out.insert(i, out[i])
+        elif kind == "swap":
+            j = args[1] % len(out)
+            out[i], out[j] = out[j], out[i]
+        elif kind == "flip":
+            segment = bytearray(out[i])
+            segment[args[1] % len(segment)] ^= args[2]
+            out[i] = bytes(segment)
+        elif kind == "splice":
+            other = SOURCES[args[1]]
+            out.insert(i, other[args[2] % len(other)])
+        else:
+            del out[i:]
+    return b"".join(out)
+
+
+@FUZZ
+@given(source=st.integers(0, len(SOURCES) - 1), mutations=st.lists(MUTATION, min_size=1, max_size=6))
+def test_weight_pickle_mutated_at_the_opcode_level(tmp_path_factory, source, mutations):
+    """A mutated pickle is refused with ModelFileError or read as a dict of str to numeric
+    arrays; never another exception, and never more memory than a few times its size."""
+    from zerodl.book_pickle import NUMERIC, read_book_pickle
+
+    data = mutate(SOURCES[source], mutations)
+    path = tmp_path_factory.mktemp("p") / "w.pkl"
+    path.write_bytes(data)
+    result = []
+    peak = peak_bytes(lambda: expect(ModelFileError, lambda: result.append(read_book_pickle(path))))
+    assert peak < 4 * len(data) + MiB
+    for params in result:
+        assert all(isinstance(k, str) for k in params)
+        assert all(isinstance(v, np.ndarray) and v.dtype.kind in NUMERIC for v in params.values())
+
+
+ARRAYS = st.dictionaries(
+    st.text(min_size=1, max_size=8),
+    st.tuples(st.sampled_from(["<f2", ">f4", "<f8", "|i1", ">i2", "<i4", "<i8", "|u1", ">u8"]),
+              st.lists(st.integers(0, 4), max_size=3), st.booleans()),
+    min_size=1, max_size=4)
+
+
+@FUZZ
+@given(spec=ARRAYS, protocol=st.integers(0, 5))
+def test_any_dict_of_numeric_arrays_round_trips(tmp_path_factory, spec, protocol):
+    import pickle
+
+    from zerodl.book_pickle import read_book_pickle
+
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for key, (dtype, shape, fortran) in spec.items():
+        array = rng.integers(0, 100, shape).astype(dtype)
+        arrays[key] = np.asfortranarray(array) if fortran else array
+    path = tmp_path_factory.mktemp("p") / "w.pkl"
+    path.write_bytes(pickle.dumps(arrays, protocol=protocol))
+    read = read_book_pickle(path)
+    assert list(read) == list(arrays)
+    for key, array in arrays.items():
+        assert read[key].dtype == array.dtype
+        np.testing.assert_array_equal(read[key], array)

@@ -1,3 +1,6 @@
+import json
+import struct
+
 import numpy as np
 import pytest
 from safetensors.numpy import save_file
@@ -81,3 +84,72 @@ def test_not_a_model_file(tmp_path):
         load_model(tmp_path / "x.safetensors")
     with pytest.raises(ModelFileError, match="no such file"):
         load_model(tmp_path / "missing.safetensors")
+
+
+# -- the metadata schema and the header budget ----------------------------------------------------
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t, m: m.update(classes='["a", "b", "c"]'),
+     r"metadata 'classes' is a list of 3, and must be a list of 2 names"),
+    (lambda t, m: m.update(classes='["a", 7]'), r"'classes' is a list of 2, and must be printable names"),
+    (lambda t, m: m.update(classes='"ab"'), r"'classes' is 'ab', and must be a list of 2 names"),
+    (lambda t, m: m.update(framing='"bogus"'), r"'framing' is 'bogus', and must be 'digit' or 'fit'"),
+    (lambda t, m: m.update(dataset='["mnist"]'), r"'dataset' is a list of 1, and must be a printable"),
+    (lambda t, m: m.update(dataset=json.dumps("x" * 5000)), r"'dataset' is 'xxx.*\(5000 characters\)"),
+    (lambda t, m: m.update(config="[" * 50_000 + "]" * 50_000), r"metadata 'config' is nested too deeply"),
+    (lambda t, m: m.update(notes="{\"a\":" * 50_000 + "1" + "}" * 50_000), r"'notes' is nested too deeply"),
+    (lambda t, m: m.update(config="1" * 5000), r"'config' is not valid JSON \(Exceeds the limit"),
+    (lambda t, m: m.update(format_version="2"), r"format version '2'; this zerodl reads version 1"),
+    (lambda t, m: m.update(format="zerodl-model\nx"),
+     r"not a zerodl model file \(format 'zerodl-model\\nx'\)"),
+    (lambda t, m: m.update(model="x" * 10_000), r"unknown model 'x{60}'\.\.\. \(10000 characters\)"),
+])
+def test_metadata_is_checked_against_its_schema(tmp_path, change, message):
+    with pytest.raises(ModelFileError, match=message) as error:
+        load_model(tamper(tmp_path, change))
+    assert "\n" not in str(error.value) and len(str(error.value)) < 400
+
+
+def test_metadata_that_fits_the_schema_is_kept(tmp_path):
+    classes = ["left", "right"]
+    TwoLayerNet(4, 3, 2, seed=1).save(tmp_path / "m.safetensors", dataset="/some/folder",
+                                      classes=classes, framing="fit", notes={"by": "me"})
+    meta = load_model(tmp_path / "m.safetensors").meta
+    assert meta == {"dataset": "/some/folder", "classes": classes, "framing": "fit", "notes": {"by": "me"}}
+
+
+def test_many_unexpected_tensors_are_counted_not_listed(tmp_path):
+    path = tamper(tmp_path, lambda t, m: t.update({f"x{i:03}": np.zeros(1, np.float32) for i in range(300)}))
+    with pytest.raises(ModelFileError, match=r"unexpected tensor\(s\) x000, x001, x002, x003, x004 and"
+                                             r" 295 more for two-layer$"):
+        load_model(path)
+
+
+@pytest.mark.parametrize(("header", "message"), [
+    (struct.pack("<Q", 2**64 - 1), r"a header of 18446744073709551615 bytes declared in a file of 8"),
+    (struct.pack("<Q", 2 << 20) + b" " * (2 << 20), r"a header of 2097152 bytes, more than a model"),
+    (b"\x01\x02", r"a header of 513 bytes declared in a file of 2"),
+])
+def test_header_size_is_checked_before_it_is_read(tmp_path, header, message):
+    (tmp_path / "m.safetensors").write_bytes(header)
+    with pytest.raises(ModelFileError, match=message):
+        read_tensors(tmp_path / "m.safetensors")
+
+
+def test_tensors_are_checked_against_the_memory_left(tmp_path, monkeypatch):
+    import zerodl.budget
+
+    TwoLayerNet(4, 3, 2, seed=1).save(tmp_path / "m.safetensors")
+    monkeypatch.setattr(zerodl.budget, "available_memory", lambda: 10)
+    with pytest.raises(ModelFileError, match=r"m\.safetensors: its tensors: needs 92 bytes, and only"
+                                             r" 10 bytes of memory are available"):
+        load_model(tmp_path / "m.safetensors")
+
+
+def test_saving_over_a_private_model_keeps_it_private(tmp_path):
+    import os
+
+    path = tmp_path / "m.safetensors"
+    TwoLayerNet(4, 3, 2, seed=1).save(path)
+    os.chmod(path, 0o600)
+    TwoLayerNet(4, 3, 2, seed=2).save(path)
+    assert os.stat(path).st_mode & 0o777 == 0o600

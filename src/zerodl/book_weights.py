@@ -1,97 +1,76 @@
 """Importing the book's published weight files (pickles) without ever running code from them.
 
 The book ships its trained parameters as pickled dicts of NumPy arrays. Plain pickle.load can
-execute anything a file asks for, so zerodl unpickles with a loader that admits only what an
-array needs (ndarray, dtype and NumPy's array reconstructor) and refuses every other global
-before it is looked up, let alone called.
+execute anything a file asks for, so zerodl reads the pickle as data with its own interpreter
+(zerodl.book_pickle), which recognises the few shapes NumPy arrays are written in and never
+imports or calls what the file names. The arrays are then checked against the network they are
+for, which is built under a budget: a file of a few numbers cannot ask for gigabytes of weights.
 """
 
 from __future__ import annotations
 
-import io
-import pickle
-from pathlib import Path
-
 import numpy as np
 
+from zerodl.book_pickle import read_book_pickle
 from zerodl.errors import ModelFileError
 
-# (module, name) pairs that rebuild plain arrays; NumPy 2 moved numpy.core to numpy._core.
-ALLOWED_GLOBALS = {
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"),
-    ("numpy._core.multiarray", "scalar"),
+BOOK_TENSORS = {
+    "three-layer": ("W1", "b1", "W2", "b2", "W3", "b3"),
+    "simple-conv": ("W1", "b1", "W2", "b2", "W3", "b3"),
+    "deep-conv": tuple(f"{p}{i}" for i in range(1, 9) for p in ("W", "b")),
 }
-MAX_PICKLE_BYTES = 512 * 1024 * 1024
-
-
-class ArraysOnlyUnpickler(pickle.Unpickler):
-    """An Unpickler that can build NumPy arrays and plain containers, and nothing else."""
-
-    def find_class(self, module: str, name: str):
-        if (module, name) in ALLOWED_GLOBALS:
-            return super().find_class(module, name)
-        raise ModelFileError(f"refused to load: the pickle asks for {module}.{name}, and only NumPy"
-                             " arrays are allowed (a weight file has no reason to ask for more)")
-
-    def persistent_load(self, pid):
-        raise ModelFileError("refused to load: the pickle uses persistent references")
 
 
 def load_book_params(path) -> dict[str, np.ndarray]:
-    """The {name: array} dict of a book weight file, loaded safely and checked."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such file")
-    if path.stat().st_size > MAX_PICKLE_BYTES:
-        raise ModelFileError(f"{path}: {path.stat().st_size} bytes is too large for a weight file")
-    try:
-        params = ArraysOnlyUnpickler(io.BytesIO(path.read_bytes())).load()
-    except ModelFileError as e:
-        raise ModelFileError(f"{path}: {e}") from None
-    except Exception as e:  # any malformed pickle: truncated, wrong opcodes, bad array state
-        raise ModelFileError(f"{path}: not a readable weight pickle ({type(e).__name__}: {e})") from None
-    if not isinstance(params, dict) or not params:
-        raise ModelFileError(f"{path}: expected a dict of arrays, found {type(params).__name__}")
+    """The {name: array} dict of a book weight file, read safely, as floats in native byte order."""
+    params = read_book_pickle(path)
+    if not params:
+        raise ModelFileError(f"{path}: the pickle holds an empty dict, no arrays")
     for key, value in params.items():
-        if not isinstance(key, str) or not isinstance(value, np.ndarray):
-            raise ModelFileError(f"{path}: entry {key!r} is not a named array")
         if value.dtype.kind != "f":
             raise ModelFileError(f"{path}: array {key} has dtype {value.dtype}, expected floats")
-    return params
+    return {k: v.astype(v.dtype.newbyteorder("="), copy=False) for k, v in params.items()}
+
+
+def _shape(params, key: str, ndim: int, model: str) -> tuple[int, ...]:
+    shape = params[key].shape
+    if len(shape) != ndim:
+        raise ModelFileError(f"{key} has shape {shape}; {model} needs {ndim} dimensions")
+    return shape
+
+
+def _book_network(params, model: str, dtype):
+    from zerodl.nets import DeepConvNet, SimpleConvNet, ThreeLayerNet
+
+    if model == "three-layer":
+        return ThreeLayerNet({k: v.astype(dtype) for k, v in params.items()})
+    if model == "simple-conv":
+        fn, channels, fs, _ = _shape(params, "W1", 4, model)
+        return SimpleConvNet(input_dim=(channels, 28, 28),
+                             conv_param={"filter_num": fn, "filter_size": fs, "pad": 0, "stride": 1},
+                             hidden_size=_shape(params, "W2", 2, model)[1],
+                             output_size=_shape(params, "W3", 2, model)[1], dtype=dtype)
+    return DeepConvNet(hidden_size=_shape(params, "W7", 2, model)[1],
+                       output_size=_shape(params, "W8", 2, model)[1], dtype=dtype)
 
 
 def import_book_model(path, model: str, dtype=np.float32):
     """A zerodl network holding the weights of a book file, computing the book's predictions."""
-    from zerodl.io import check_names, check_state, load_state
-    from zerodl.nets import DeepConvNet, SimpleConvNet, ThreeLayerNet
+    from zerodl.io import build_within_budget, check_names, check_state, load_state
 
+    if model not in BOOK_TENSORS:
+        raise ValueError(f"unknown book model '{model}': use three-layer, simple-conv or deep-conv")
     params = load_book_params(path)
-    if model == "three-layer":
-        check_names(("W1", "b1", "W2", "b2", "W3", "b3"), params, path, model)
-        return ThreeLayerNet({k: v.astype(dtype) for k, v in params.items()})
-    if model == "simple-conv":
-        check_names(("W1", "b1", "W2", "b2", "W3", "b3"), params, path, model)
-        fn, channels, fs, _ = params["W1"].shape
-        net = SimpleConvNet(input_dim=(channels, 28, 28),
-                            conv_param={"filter_num": fn, "filter_size": fs, "pad": 0, "stride": 1},
-                            hidden_size=params["W2"].shape[1], output_size=params["W3"].shape[1],
-                            dtype=dtype)
-    elif model == "deep-conv":
-        check_names([f"{p}{i}" for i in range(1, 9) for p in ("W", "b")], params, path, model)
+    check_names(BOOK_TENSORS[model], params, path, model)
+    net = build_within_budget(path, params, f"the arrays do not describe a {model} network",
+                              lambda: _book_network(params, model, dtype))
+    if model == "deep-conv":
         params = dict(params)
         # The book's Dropout scales by (1 - p) = 0.5 at inference, zerodl's (inverted) Dropout
         # does not: fold the two factors of 0.5 (after Affine1's ReLU and after Affine2) into
         # Affine2's weights and bias. Powers of two: the predictions are the book's, bit for bit.
         params["W8"] = params["W8"] * 0.25
         params["b8"] = params["b8"] * 0.5
-        net = DeepConvNet(hidden_size=params["W7"].shape[1], output_size=params["W8"].shape[1],
-                          dtype=dtype)
-    else:
-        raise ValueError(f"unknown book model '{model}': use three-layer, simple-conv or deep-conv")
     check_state(net, params, path)
     load_state(net, params)
     return net

@@ -53,17 +53,16 @@ def parameter_budget(elements: int) -> Iterator[None]:
 
 
 def _spend(shape: tuple[int, ...], itemsize: int) -> None:
-    """Check a parameter against the memory left (always) and the budget of a file (if any)."""
+    """Check a parameter against the budget of a file (if any), then the memory left."""
     dims = tuple(int(d) for d in np.atleast_1d(shape))
     n = math.prod(dims)
-    require_memory(n * itemsize, f"a parameter of shape {dims}", ResourceError)
     budget = _budget.get()
-    if budget is None:
-        return
-    if n > budget[0]:
-        raise ModelFileError(f"the config asks for a parameter of shape {dims},"
-                             " more weights than the file holds")
-    budget[0] -= n
+    if budget is not None:
+        if n > budget[0]:
+            raise ModelFileError(f"the config asks for a parameter of shape {dims},"
+                                 " more weights than the file holds")
+        budget[0] -= n
+    require_memory(n * itemsize, f"a parameter of shape {dims}", ResourceError)
 
 
 def gaussian(rng: np.random.Generator, shape: tuple[int, ...], std: float, dtype) -> np.ndarray:

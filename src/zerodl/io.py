@@ -1,7 +1,9 @@
 """Model files: weights as safetensors, the architecture as JSON metadata. Never pickle.
 
 Loading a file can only ever produce arrays and strings, so a model file cannot run code. Every
-tensor is checked against the architecture that the config describes, by name and shape.
+tensor is checked against the architecture that the config describes, by name and shape, and
+the metadata against a schema: each key has a type, a size limit, and, for the class names, a
+length that must agree with the model's outputs. The header's size is checked before it is read.
 """
 
 from __future__ import annotations
@@ -16,12 +18,19 @@ from safetensors.numpy import save as safetensors_bytes
 from zerodl import __version__
 from zerodl.atomic import atomic_write_bytes
 from zerodl.backend import get_array_module, to_numpy
-from zerodl.errors import ModelFileError
+from zerodl.budget import require_memory
+from zerodl.errors import ModelFileError, ZerodlError
 from zerodl.init import parameter_budget
 
 MODEL_FORMAT = "zerodl-model"
 CHECKPOINT_FORMAT = "zerodl-checkpoint"
+FORMAT_VERSION = "1"
 FLOAT_DTYPES = (np.float16, np.float32, np.float64)
+FRAMINGS = ("digit", "fit")
+MAX_HEADER_BYTES = 1 << 20  # a zerodl header (names, shapes, config, classes) is a few KB
+MAX_CLASSES = 1000
+MAX_CLASS_NAME = 64
+MAX_DATASET_NAME = 4096  # a folder's path
 
 
 def state_dict(model) -> dict[str, np.ndarray]:
@@ -37,11 +46,34 @@ def write_tensors(path, tensors: dict[str, np.ndarray], metadata: dict[str, str]
     atomic_write_bytes(path, data)
 
 
+def excerpt(text, limit: int = 60) -> str:
+    """`text` from a file, fit for a one-line message: quoted, escaped and cut to `limit`."""
+    text = str(text)
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
+
+
+def _check_header(path: Path) -> None:
+    """A safetensors file starts with the size of its JSON header: check it, and the tensors'
+    bytes against the memory left, before the library reads either."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        prefix = f.read(8)
+    declared = int.from_bytes(prefix, "little")
+    if len(prefix) < 8 or declared > size - 8:
+        raise ModelFileError(f"{path}: not a zerodl model file (a header of {declared} bytes"
+                             f" declared in a file of {size})")
+    if declared > MAX_HEADER_BYTES:
+        raise ModelFileError(f"{path}: a header of {declared} bytes, more than a model file's"
+                             f" {MAX_HEADER_BYTES}")
+    require_memory(size - 8 - declared, f"{path}: its tensors", ModelFileError)
+
+
 def read_tensors(path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """All tensors and the metadata of a safetensors file, with a ModelFileError for any problem."""
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such file")
+    _check_header(path)
     try:
         with safe_open(str(path), framework="np") as f:
             metadata = f.metadata() or {}
@@ -69,18 +101,25 @@ def _parse_json(path, meta: dict[str, str], key: str):
         return json.loads(meta[key])
     except KeyError:
         raise ModelFileError(f"{path}: not a zerodl model file: no '{key}' in its metadata") from None
-    except json.JSONDecodeError as e:
-        raise ModelFileError(f"{path}: metadata '{key}' is not valid JSON ({e})") from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: metadata {excerpt(key)} is nested too deeply") from None
+    except ValueError as e:  # JSONDecodeError, and integers of more digits than Python parses
+        raise ModelFileError(f"{path}: metadata {excerpt(key)} is not valid JSON ({e})") from None
+
+
+def _names(names: list[str], most: int = 5) -> str:
+    shown = ", ".join(n if n.isprintable() and len(n) <= 40 else excerpt(n, 40) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def check_names(expected, found, path, model_name: str) -> None:
     """Raise ModelFileError naming the tensors that are missing from `found` or not expected."""
     missing = [k for k in expected if k not in found]
     if missing:
-        raise ModelFileError(f"{path}: missing tensor(s) {', '.join(missing)} for {model_name}")
+        raise ModelFileError(f"{path}: missing tensor(s) {_names(missing)} for {model_name}")
     extra = [k for k in found if k not in expected]
     if extra:
-        raise ModelFileError(f"{path}: unexpected tensor(s) {', '.join(extra)} for {model_name}")
+        raise ModelFileError(f"{path}: unexpected tensor(s) {_names(extra)} for {model_name}")
 
 
 def check_state(model, tensors: dict[str, np.ndarray], path) -> None:
@@ -122,20 +161,84 @@ def load_weights_into(model, path) -> None:
     load_state(model, tensors)
 
 
+def build_within_budget(path, tensors: dict[str, np.ndarray], problem: str, build):
+    """build() a network for `tensors`, refusing one that would allocate much more than they hold.
+
+    The budget is twice the tensors' elements (buffers such as running averages are created
+    beside their parameters): a file of a few numbers cannot ask for gigabytes of weights. The
+    initial weights are overwritten by the file's, so an absurd init scale may overflow silently.
+    `problem` begins the message when the file's numbers do not describe a network.
+    """
+    budget = 2 * sum(v.size for v in tensors.values()) + 4096
+    try:
+        with parameter_budget(budget), np.errstate(over="ignore"):
+            return build()
+    except ZerodlError as e:  # the budgets', or the network's own check of its arrays
+        raise ModelFileError(f"{path}: {e}") from None
+    except (TypeError, ValueError, KeyError, IndexError, MemoryError, OverflowError,
+            ZeroDivisionError) as e:
+        raise ModelFileError(f"{path}: {problem} ({str(e)[:200]})") from None
+
+
+def _check_dataset(value, model) -> str | None:
+    if not isinstance(value, str) or not value.isprintable() or len(value) > MAX_DATASET_NAME:
+        return f"a printable text of at most {MAX_DATASET_NAME} characters"
+    return None
+
+
+def _check_classes(value, model) -> str | None:
+    if not isinstance(value, list) or len(value) != model.output_size or len(value) > MAX_CLASSES:
+        return (f"a list of {model.output_size} names, one per output of the model (at most"
+                f" {MAX_CLASSES})")
+    if not all(isinstance(c, str) and c.isprintable() and 0 < len(c) <= MAX_CLASS_NAME
+               for c in value):
+        return f"printable names of 1 to {MAX_CLASS_NAME} characters"
+    return None
+
+
+def _check_framing(value, model) -> str | None:
+    return None if value in FRAMINGS else " or ".join(map(repr, FRAMINGS))
+
+
+# The metadata that zerodl itself reads back: each value's check returns what it must be, or None.
+METADATA_SCHEMA = {"dataset": _check_dataset, "classes": _check_classes, "framing": _check_framing}
+RESERVED_METADATA = ("format", "format_version", "zerodl_version", "model", "config", "trainer")
+
+
+def check_metadata(path, meta: dict[str, str], model) -> dict:
+    """The extra metadata of a model file (dataset, classes, framing, and a user's own keys),
+    parsed, and checked against METADATA_SCHEMA for `model`; ModelFileError names the first
+    value that does not fit."""
+    extra = {k: _parse_json(path, meta, k) for k in meta if k not in RESERVED_METADATA}
+    for key, check in METADATA_SCHEMA.items():
+        if key in extra and (needed := check(extra[key], model)):
+            value = extra[key]
+            found = (f"a list of {len(value)}" if isinstance(value, list) else
+                     excerpt(value) if isinstance(value, str) else f"a {type(value).__name__}")
+            raise ModelFileError(f"{path}: metadata '{key}' is {found}, and must be {needed}")
+    return extra
+
+
 def load_model(path):
     """Rebuild a network from a model file (or from the model part of a checkpoint).
 
     The returned network has a `meta` dict with the extra metadata saved beside it (e.g. dataset).
     """
-    from zerodl.nets import build_model
+    from zerodl.nets import MODELS, build_model
 
     tensors, meta = read_tensors(path)
     fmt = meta.get("format")
     if fmt == CHECKPOINT_FORMAT:
         tensors = {k.removeprefix("model/"): v for k, v in tensors.items() if k.startswith("model/")}
     elif fmt != MODEL_FORMAT:
-        raise ModelFileError(f"{path}: not a zerodl model file (format {fmt!r})")
+        raise ModelFileError(f"{path}: not a zerodl model file (format {excerpt(fmt)})")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(f"{path}: format version {excerpt(meta.get('format_version'))}; this"
+                             f" zerodl reads version {FORMAT_VERSION}")
     name = meta.get("model")
+    if name not in MODELS:
+        raise ModelFileError(f"{path}: unknown model {excerpt(name)}: zerodl has"
+                             f" {', '.join(MODELS)}")
     config = _parse_json(path, meta, "config")
     if not isinstance(config, dict):
         raise ModelFileError(f"{path}: config must be a JSON object")
@@ -143,17 +246,9 @@ def load_model(path):
     dtype = dtypes.pop() if len(dtypes) == 1 else np.float32
     if dtype not in FLOAT_DTYPES:
         raise ModelFileError(f"{path}: tensors have dtype {dtype}, expected a float type")
-    # a config may not make the model allocate much more than the file holds (twice, for
-    # buffers such as running averages that are created beside their parameters); the initial
-    # weights are overwritten by the file's, so an absurd init scale may overflow silently
-    budget = 2 * sum(v.size for v in tensors.values()) + 4096
-    try:
-        with parameter_budget(budget), np.errstate(over="ignore"):
-            model = build_model(name, config, dtype=dtype)
-    except (TypeError, ValueError, KeyError, IndexError, MemoryError, OverflowError) as e:
-        raise ModelFileError(f"{path}: config does not describe a valid {name!r} model ({e})") from None
+    model = build_within_budget(path, tensors, f"config does not describe a valid {name!r} model",
+                                lambda: build_model(name, config, dtype=dtype))
     check_state(model, tensors, path)
     load_state(model, tensors)
-    reserved = {"format", "format_version", "zerodl_version", "model", "config", "trainer"}
-    model.meta = {k: _parse_json(path, meta, k) for k in meta if k not in reserved}
+    model.meta = check_metadata(path, meta, model)
     return model

@@ -32,6 +32,11 @@ class Prediction:
                 for i in order]
 
 
+def class_names(model) -> list[str]:
+    """The names that the model file gives its classes, else their numbers."""
+    return getattr(model, "meta", {}).get("classes") or [str(i) for i in range(model.output_size)]
+
+
 def model_input(model, images: np.ndarray) -> np.ndarray:
     """(N, 28, 28) or (N, 784) images in the shape the model's first layer takes."""
     shape = getattr(model, "input_shape", None)

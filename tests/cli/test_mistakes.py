@@ -36,7 +36,7 @@ def model(tmp_path_factory, data_dir):
 
 @pytest.mark.parametrize("args, fragments", [
     (["train", "--lr", "inf"], ["--lr", "finite", "inf"]),
-    (["train", "--lr", "-0.1"], ["--lr", ">= 0", "-0.1"]),
+    (["train", "--lr", "-0.1"], ["--lr", "> 0", "-0.1"]),
     (["train", "--epochs", "0"], ["--epochs", "at least 1", "0"]),
     (["train", "--batch-size", "ten"], ["--batch-size", "'ten'"]),
     (["train", "--val-split", "1"], ["--val-split", "[0, 1)"]),

@@ -76,8 +76,8 @@ def test_the_python_of_each_chapter_runs_as_written(deck, number, mnist10k, data
     first, slides = deck.chapters()[number - 1]
     chapter = Deck(deck.path, deck.front_matter, slides, [])
     # the full MNIST cannot be had here: the examples' load_mnist() reads the 10,000-digit subset
-    monkeypatch.setenv("ZERODL_DATASET_ALIASES", f"mnist={mnist10k}")
-    monkeypatch.setenv("ZERODL_DATA_DIR", str(data_dir))
-    book = data_dir.parent / "book" / "sample_weight.pkl"
+    monkeypatch.setenv("ZERODL_DATASET_ALIASES", f"mnist={mnist10k.resolve()}")
+    monkeypatch.setenv("ZERODL_DATA_DIR", str(data_dir.resolve()))
+    book = data_dir.resolve().parent / "book" / "sample_weight.pkl"
     report = check_deck(chapter, files=[book])
     assert not report.problems, f"{first.title}:\n" + "\n".join(report.problems)

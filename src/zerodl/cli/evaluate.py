@@ -14,7 +14,7 @@ from zerodl.cli.common import (
     load_model,
 )
 from zerodl.io import convert_dtype
-from zerodl.prediction import model_input
+from zerodl.prediction import class_names, model_input
 
 
 def add_parser(sub, parents) -> None:
@@ -42,7 +42,7 @@ def run(args) -> int:
     _, (x_test, t_test) = load_dataset(args)
     dtype = model.params["W1"].dtype
     predicted = model.predict_classes(model_input(model, x_test.astype(dtype)))
-    classes = meta.get("classes") or [str(i) for i in range(10)]
+    classes = class_names(model)
     n = len(classes)
     if t_test.size and t_test.max() >= n:
         raise UsageError(f"{dataset} has labels up to {t_test.max()}, and {args.model_file} knows"

@@ -14,7 +14,7 @@ from zerodl.atomic import atomic_open
 from zerodl.cli.common import add_device_option, device, in_file, load_model, out_dir
 from zerodl.datasets.images import image_files, read_pixels
 from zerodl.errors import DataError
-from zerodl.prediction import predict_picture
+from zerodl.prediction import class_names, predict_picture
 
 EXAMPLES = """examples:
   zerodl predict runs/mnist/model.safetensors photo.jpg drawing.png
@@ -46,7 +46,7 @@ def _save_input(image: np.ndarray, folder: Path, source: Path) -> Path:
 def run(args) -> int:
     model = load_model(args.model_file).to(device(args))
     meta = getattr(model, "meta", {})
-    classes = meta.get("classes") or [str(i) for i in range(10)]
+    classes = class_names(model)
     failed = 0
     for path in image_files(args.images):
         try:

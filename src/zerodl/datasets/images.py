@@ -1,69 +1,75 @@
-"""Turning a user's image file into a 28x28 input the way the dataset's images were made."""
+"""Reading a user's image files, safely: the pixels that zerodl.datasets.picture prepares.
+
+An image's header says how many pixels it has, and a few kilobytes of PNG can declare a billion:
+the count is checked against a limit (MAX_IMAGE_PIXELS, raised with $ZERODL_MAX_IMAGE_PIXELS)
+before the image is decoded. A damaged or truncated file is reported in one line, whatever part
+of Pillow notices it.
+"""
 
 from __future__ import annotations
 
+import io
+import os
+import struct
+import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
 
+from zerodl.datasets.picture import prepare
 from zerodl.errors import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+MAX_IMAGE_PIXELS = 1 << 24  # 16.7 megapixels, e.g. 4096x4096: more than a photo of a digit needs
+PIXELS_ENV = "ZERODL_MAX_IMAGE_PIXELS"
 
 
-def _to_gray(path: Path) -> np.ndarray:
+def pixel_limit() -> int:
+    """The most pixels an image may have: $ZERODL_MAX_IMAGE_PIXELS, else MAX_IMAGE_PIXELS."""
+    value = os.environ.get(PIXELS_ENV, "").strip()
+    if not value:
+        return MAX_IMAGE_PIXELS
+    if not value.isdigit() or int(value) < 1:
+        raise DataError(f"{PIXELS_ENV}={value[:40]!r} is not a positive number of pixels")
+    return int(value)
+
+
+def read_pixels(source) -> np.ndarray:
+    """The pixels of an image file (a path, or the file's bytes): uint8 (H, W) for a gray
+    image, (H, W, 3) for colour, (H, W, 4) for an image with transparency."""
     from PIL import Image, UnidentifiedImageError
 
+    name = "the image" if isinstance(source, bytes | bytearray) else str(source)
+    limit = pixel_limit()
     try:
-        with Image.open(path) as img:
-            img = img.convert("L")
-            return np.asarray(img, dtype=np.float32)
+        # zerodl checks the pixel count itself, below, against a limit the user can raise
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(source) if name == "the image" else Path(source)) as img:
+                width, height = img.size
+                if width * height > limit:
+                    raise DataError(f"{name}: {width}x{height} is {width * height:,} pixels, more"
+                                    f" than the limit of {limit:,} (raise it with {PIXELS_ENV})")
+                transparent = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+                mode = "RGBA" if transparent else "L" if img.mode in ("1", "L", "I", "I;16", "F") \
+                    else "RGB"
+                return np.asarray(img.convert(mode), dtype=np.uint8)
     except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except (UnidentifiedImageError, OSError) as e:
-        raise DataError(f"{path}: not a readable image ({e})") from None
-
-
-def _resize(gray: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    from PIL import Image
-
-    img = Image.fromarray(gray.astype(np.uint8))
-    return np.asarray(img.resize((size[1], size[0]), Image.Resampling.LANCZOS), dtype=np.float32)
-
-
-def frame_like_mnist(gray: np.ndarray) -> np.ndarray:
-    """MNIST's framing: the digit's bounding box scaled to fit 20x20 (aspect kept), then placed
-    in a 28x28 field so that its centre of mass lies at the centre."""
-    ys, xs = np.nonzero(gray > 0.1 * gray.max()) if gray.max() > 0 else ((), ())
-    if len(ys) == 0:
-        return np.zeros((28, 28), np.float32)
-    box = gray[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-    scale = 20.0 / max(box.shape)
-    h, w = max(1, round(box.shape[0] * scale)), max(1, round(box.shape[1] * scale))
-    digit = np.clip(_resize(box, (h, w)), 0, 255)
-    total = digit.sum()
-    rows, cols = np.indices(digit.shape)
-    cy, cx = (rows * digit).sum() / total, (cols * digit).sum() / total
-    top = int(np.clip(round(14 - cy), 0, 28 - h))
-    left = int(np.clip(round(14 - cx), 0, 28 - w))
-    out = np.zeros((28, 28), np.float32)
-    out[top:top + h, left:left + w] = digit
-    return out
+        raise DataError(f"{name}: no such file") from None
+    except Image.DecompressionBombError as e:
+        raise DataError(f"{name}: refused by Pillow: {e}") from None
+    # Pillow reports damage from its decoders and plugins with any of these
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error,
+            zlib.error) as e:
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise DataError(f"{name}: not a readable image ({reason[:200]})") from None
 
 
 def load_image(path, framing: str = "digit") -> np.ndarray:
-    """A (28, 28) float32 image in [0, 1], light on dark like the datasets.
-
-    Images with a light background are inverted. An image that already is 28x28 is taken as it
-    is; others are framed like MNIST digits (framing='digit') or just resized (framing='fit').
-    """
-    gray = _to_gray(Path(path))
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if border.mean() > 127:
-        gray = 255 - gray
-    if gray.shape != (28, 28):
-        gray = frame_like_mnist(gray) if framing == "digit" else _resize(gray, (28, 28))
-    return np.clip(gray, 0, 255) / 255.0
+    """A picture as the network's (28, 28) input in [0, 1], prepared as the dataset's images
+    were made (zerodl.datasets.picture)."""
+    return prepare(read_pixels(path), framing).image
 
 
 def image_files(paths) -> list[Path]:

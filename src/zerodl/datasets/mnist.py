@@ -13,7 +13,6 @@ dataset: it loads the folder as a path would, and is recorded as that folder's p
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from dataclasses import dataclass, field
@@ -22,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from zerodl.atomic import atomic_open
-from zerodl.datasets.download import download_dataset, verify_file
-from zerodl.datasets.idx import read_idx
+from zerodl.datasets.download import _digest, download_dataset, verify_file
+from zerodl.datasets.idx import IdxHeader, check_budget, read_idx, read_idx_header
 from zerodl.datasets.sources import (
     DATASETS,
     FILES,
@@ -109,10 +108,13 @@ def _candidates(name: str, data_dir) -> list[tuple[Path, str]]:
 
 
 def _parsed_cache_path(path: Path) -> Path:
-    """Where the parsed array of `path` is cached: keyed by its real path, size and mtime."""
-    st = path.stat()
-    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()
-    return cache_dir() / "parsed" / f"{hashlib.sha1(key, usedforsecurity=False).hexdigest()}.npy"
+    """Where the parsed array of `path` is cached: named by the SHA-256 of the file's bytes.
+
+    An entry stands for exactly those bytes, wherever they were found, and says nothing about
+    whose they are: a named dataset is verified against its checksums on every load, cache or not.
+    """
+    with open(path, "rb") as f:
+        return cache_dir() / "parsed" / f"{_digest(f, 'sha256')}.npy"
 
 
 def _folder_problem(folder: Path, spec: DatasetSpec | None) -> str | None:
@@ -125,8 +127,6 @@ def _folder_problem(folder: Path, spec: DatasetSpec | None) -> str | None:
     if spec is None:
         return None
     for f in FILES:
-        if _parsed_cache_path(folder / f).exists():
-            continue  # verified when it was parsed, and unchanged since
         reason = verify_file(folder / f, spec)
         if reason:
             return f"{folder / f}: {reason}; not used"
@@ -194,17 +194,21 @@ def find_dataset(dataset: str = "mnist", data_dir=None, download: bool = True,
     )
 
 
-def _read_cached(path: Path, ndim: int) -> np.ndarray:
-    """read_idx with a .npy cache in the user cache, so a second load skips gunzip and checks."""
+def _read_cached(path: Path, header: IdxHeader) -> np.ndarray:
+    """read_idx with a .npy cache in the user cache, so a second load skips gunzip and parsing.
+
+    An entry is used only when it has exactly the shape and type that the file's (checked and
+    budgeted) header declares; it is mapped, not read, until that is known.
+    """
     cached = _parsed_cache_path(path)
     if cached.exists():
         try:
-            array = np.load(cached, allow_pickle=False)
-            if array.ndim == ndim and array.dtype == np.uint8:
-                return array
+            array = np.load(cached, mmap_mode="r", allow_pickle=False)
+            if array.shape == header.shape and array.dtype == np.uint8:
+                return np.array(array)
         except (OSError, ValueError):
-            pass  # a damaged cache entry is rebuilt below from the verified source
-    array = read_idx(path, expected_ndim=ndim, expected_dtype=np.uint8)
+            pass  # a damaged cache entry is rebuilt below from the source
+    array = read_idx(path, expected_ndim=len(header.shape), expected_dtype=np.uint8)
     try:
         with atomic_open(cached) as f:
             np.save(f, array, allow_pickle=False)
@@ -214,13 +218,18 @@ def _read_cached(path: Path, ndim: int) -> np.ndarray:
 
 
 def _read_split(folder: Path, images_file: str, labels_file: str) -> tuple[np.ndarray, np.ndarray]:
-    images = _read_cached(folder / images_file, 3)
-    labels = _read_cached(folder / labels_file, 1)
-    if images.shape[0] != labels.shape[0]:
+    # the counts are compared from the headers, before gigabytes are decompressed for nothing
+    image_header = read_idx_header(folder / images_file, 3, np.uint8)
+    label_header = read_idx_header(folder / labels_file, 1, np.uint8)
+    if image_header.shape[0] != label_header.shape[0]:
         raise DataError(
-            f"{folder}: {images_file} holds {images.shape[0]} images but {labels_file} holds"
-            f" {labels.shape[0]} labels"
+            f"{folder}: {images_file} holds {image_header.shape[0]} images but {labels_file} holds"
+            f" {label_header.shape[0]} labels"
         )
+    check_budget(image_header, str(folder / images_file))
+    check_budget(label_header, str(folder / labels_file))
+    images = _read_cached(folder / images_file, image_header)
+    labels = _read_cached(folder / labels_file, label_header)
     if labels.size and labels.max() >= NUM_CLASSES:
         raise DataError(f"{folder / labels_file}: label {labels.max()} is outside 0..9")
     return images, labels
@@ -230,7 +239,7 @@ def load_raw(dataset: str = "mnist", data_dir=None, download: bool = True,
              progress: bool = False):
     """The uint8 arrays ((train images (N, H, W), labels (N,)), (test ...)) and their location."""
     location = find_dataset(dataset, data_dir, download, progress)
-    log.info("%s: using %s (%s)", location.name, location.path, location.source)
+    log.debug("%s: using %s (%s)", location.name, location.path, location.source)
     train = _read_split(location.path, TRAIN_IMAGES, TRAIN_LABELS)
     test = _read_split(location.path, TEST_IMAGES, TEST_LABELS)
     return train, test, location
