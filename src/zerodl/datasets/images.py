@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from zerodl.datasets.picture import prepare
 from zerodl.errors import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
@@ -64,12 +63,6 @@ def read_pixels(source) -> np.ndarray:
             zlib.error) as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise DataError(f"{name}: not a readable image ({reason[:200]})") from None
-
-
-def load_image(path, framing: str = "digit") -> np.ndarray:
-    """A picture as the network's (28, 28) input in [0, 1], prepared as the dataset's images
-    were made (zerodl.datasets.picture)."""
-    return prepare(read_pixels(path), framing).image
 
 
 def image_files(paths) -> list[Path]:
