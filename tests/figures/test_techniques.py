@@ -22,14 +22,14 @@ def draw(name, out, lang="en", layout="flat", **context):
 
 
 def test_groups_name_each_file_once_in_the_chapter_folder():
-    assert list(BY_NAME) == ["optimizers-2d", "optimizers-mnist", "weight-init", "batchnorm",
-                             "overfit", "hyperparameter-search"]
+    assert list(BY_NAME) == ["optimizers-2d", "optimizers-mnist", "weight-init",
+                             "batchnorm-layers", "batchnorm", "overfit", "hyperparameter-search"]
     flat = [f for g in GROUPS for f in g.files]
     seeds = [s for g in GROUPS for s in g.files.values()]
     assert len(set(flat)) == len(flat) and len(set(seeds)) == len(seeds)
     assert all(s.startswith("05_techniques/") and s.endswith(".png") for s in seeds)
     assert all(g.chapter == 6 for g in GROUPS)
-    assert [g.name for g in GROUPS if not g.needs_data] == ["optimizers-2d"]
+    assert [g.name for g in GROUPS if not g.needs_data] == ["optimizers-2d", "batchnorm-layers"]
 
 
 def test_2d_paths_drawn_in_both_layouts_and_languages_deterministically(tmp_path):
@@ -43,6 +43,11 @@ def test_2d_paths_drawn_in_both_layouts_and_languages_deterministically(tmp_path
     assert ja == digests(tmp_path / "ja2")
     english = digests(tmp_path / "en")
     assert english["optimizers-2d.png"] != ja["05_techniques/optimizers_2d.png"]
+
+
+def test_batchnorm_layers_diagram(tmp_path):
+    assert draw("batchnorm-layers", tmp_path) is None
+    assert set(digests(tmp_path)) == {"batchnorm-layers.png"}
 
 
 @pytest.mark.parametrize("name", ["overfit", "batchnorm"])
