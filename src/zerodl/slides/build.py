@@ -167,6 +167,9 @@ OVERFLOW_SCRIPT = """(slack) => {
     if (bottom > bottomLimit)
       problems.push(`its content runs ${Math.round((bottom - bottomLimit) / scale)} px too low` +
                     ' (into the margin or the footer)');
+    for (const img of s.querySelectorAll('img'))
+      if (!img.complete || !img.naturalWidth)
+        problems.push(`its image ${img.getAttribute('src')} did not load`);
     for (const e of s.querySelectorAll('pre, table, img, p, li, .katex-display')) {
       const r = e.getBoundingClientRect();
       if (r.right > rightLimit || e.scrollWidth > e.clientWidth + 1 && e.tagName === 'PRE')
@@ -196,11 +199,27 @@ def overflow_problems(html: Path) -> list[str] | None:
     return [f"slide {number}: {'; '.join(problems)}" for number, problems in clipped]
 
 
+def copy_images(deck: Deck, out: Path) -> None:
+    """Copy the deck's local images beside an HTML written elsewhere, at the same relative
+    paths: marp-cli leaves an image's path as the deck wrote it."""
+    base = deck.path.parent
+    if out.resolve() == base.resolve():
+        return
+    for slide in deck.slides:
+        for image in slide.images:
+            source = base / image.src
+            if image.is_local and source.is_file():
+                target = out / image.src
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+
+
 def build(deck: Deck, out: Path) -> BuildReport:
-    """Render `deck` into `out` as HTML and PDF and check both."""
+    """Render `deck` into `out` as HTML and PDF (with the images the HTML shows) and check both."""
     if deck.path is None:
         raise DeckError("a deck must be a file to be rendered")
     outputs = render(deck.path, out)
+    copy_images(deck, out)
     pages, checked, problems = pdf_problems(deck, outputs["pdf"])
     report = BuildReport(outputs, pages, checked, problems)
     clipped = overflow_problems(outputs["html"])
