@@ -40,7 +40,8 @@ def test_a_small_deck_builds_and_its_problems_are_found(renderer, tmp_path):
     assert (tmp_path / "out" / "deck.html").is_file() and (tmp_path / "out" / "deck.pdf").is_file()
     assert report.problems[0] == "slide 3: image figures/gone.png does not exist"
     assert report.problems[1].startswith("slide 2: its content runs")
-    assert len(report.problems) == 2
+    assert report.problems[2] == "slide 3: its image figures/gone.png did not load"  # in the HTML
+    assert len(report.problems) == 3
 
 
 def test_the_notes_render_to_one_pdf_page_per_slide_with_every_figure(renderer, tmp_path,
