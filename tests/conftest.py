@@ -37,7 +37,8 @@ def _japanese_font(monkeypatch):
     except ZerodlError as e:
         if os.environ.get("ZERODL_REQUIRE_SLIDES") == "1":
             raise
-        monkeypatch.setattr(style, "require_cjk_font", lambda: pytest.skip(str(e)))
+        reason = str(e)
+        monkeypatch.setattr(style, "require_cjk_font", lambda: pytest.skip(reason))
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from zerodl.functions import (
     relu,
     sigmoid,
     softmax,
+    softmax_loss,
     step_function,
     sum_squared_error,
     tanh,
@@ -95,3 +96,12 @@ def test_gradients_of_sigmoid_and_relu_match_numerical_derivatives():
     for x in (-3.0, -0.5, 0.7, 2.0):
         assert sigmoid_grad(x) == pytest.approx(numerical_diff(sigmoid, x), rel=1e-7)
         assert relu_grad(x) == pytest.approx(numerical_diff(relu, x))
+
+
+def test_labels_may_be_a_column_and_softmax_loss_is_the_loss_of_scores():
+    scores = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.0]])
+    y = softmax(scores)
+    assert cross_entropy_error(y, np.array([[0], [1]])) == cross_entropy_error(y, np.array([0, 1]))
+    assert softmax_loss(scores, np.array([0, 1])) == cross_entropy_error(y, np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"\(2,\) or \(2, 1\)"):
+        cross_entropy_error(y, np.array([[0, 1]]))

@@ -97,3 +97,16 @@ def test_bad_optimizer_arguments():
         make_optimizer("lbfgs")
     with pytest.raises(ValueError, match="learning rate must be positive"):
         SGD(lr=-1)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
+def test_numbers_move_as_0d_arrays_would(name):
+    """The book's two-variable example keeps plain floats in params: they cannot change in
+    place, so update() puts the new values back, the very ones an array would take."""
+    numbers, arrays = {"x": -7.0, "y": 2.0}, {"x": np.array([-7.0]), "y": np.array([2.0])}
+    by_numbers, by_arrays = make_optimizer(name, lr=0.1), make_optimizer(name, lr=0.1)
+    for _ in range(5):
+        by_numbers.update(numbers, {"x": numbers["x"] / 10, "y": 2 * numbers["y"]})
+        by_arrays.update(arrays, {"x": arrays["x"] / 10, "y": 2 * arrays["y"]})
+    assert type(numbers["x"]) is float and numbers["x"] != -7.0
+    assert numbers == {key: float(value[0]) for key, value in arrays.items()}

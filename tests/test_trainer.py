@@ -178,3 +178,72 @@ def test_bad_arguments():
     x, t = toy_data()
     with pytest.raises(ValueError, match="200 training samples but 230 labels"):
         Trainer(TwoLayerNet(12, 8, 4), x[:200], t, x, t)
+
+
+class BookInterfaceOnly:
+    """A zerodl network seen through the book's interface alone: params, gradient, loss and
+    accuracy, no loss_and_gradient, no config."""
+
+    def __init__(self, net):
+        self.net, self.params = net, net.params
+
+    def gradient(self, x, t):
+        return self.net.gradient(x, t)
+
+    def loss(self, x, t):
+        return self.net.loss(x, t)
+
+    def accuracy(self, x, t):
+        return self.net.accuracy(x, t)
+
+
+def test_a_network_with_the_books_interface_alone_trains_as_the_same_zerodl_network():
+    x, t = toy_data()
+    runs = []
+    for wrap in (lambda net: net, BookInterfaceOnly):
+        trainer = Trainer(wrap(MultiLayerNet(12, [16], 4, seed=3)), x[:200], t[:200], x[200:],
+                          t[200:], epochs=3, mini_batch_size=32, optimizer="adam",
+                          optimizer_param={"lr": 0.01}, verbose=False, seed=11)
+        runs.append(trainer.train())
+    assert runs[0]["train_loss"] == runs[1]["train_loss"]
+    assert runs[0]["test_acc"] == runs[1]["test_acc"]
+    assert runs[0]["train_loss"][-1] < runs[0]["train_loss"][0] / 2
+
+
+def test_a_network_without_the_books_interface_or_a_config_is_refused_at_once(tmp_path):
+    x, t = toy_data()
+    with pytest.raises(TypeError, match="has no gradient, accuracy"):
+        Trainer(object.__new__(type("Bare", (), {"params": {}, "loss": None})), x, t, x, t)
+    with pytest.raises(TypeError, match=r"checkpoints \(out_dir\) need a zerodl network"):
+        Trainer(BookInterfaceOnly(TwoLayerNet(12, 8, 4)), x, t, x, t, out_dir=tmp_path)
+
+
+def test_a_progress_sees_every_step_epoch_and_the_end():
+    from zerodl.trainer import Progress
+
+    class Record(Progress):
+        def __init__(self):
+            self.seen = []
+
+        def start(self, trainer):
+            self.seen.append("start")
+
+        def step(self, trainer):
+            self.seen.append(trainer.step)
+
+        def epoch(self, trainer):
+            self.seen.append(f"epoch {trainer.epoch}")
+
+        def close(self):
+            self.seen.append("close")
+
+        def finish(self, trainer):
+            self.seen.append(f"test {trainer.final_test_acc:.2f}")
+
+    x, t = toy_data()
+    record = Record()
+    trainer = Trainer(TwoLayerNet(12, 8, 4, seed=0), x[:100], t[:100], x, t, epochs=2,
+                      mini_batch_size=50, progress=record)
+    trainer.train()
+    assert record.seen == ["start", 1, 2, "epoch 1", 1, 2, "epoch 2", "close",
+                           f"test {trainer.final_test_acc:.2f}"]

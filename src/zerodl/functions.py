@@ -99,10 +99,13 @@ def mean_squared_error(y, t) -> float:
 
 
 def labels_to_indices(t, num_classes: int, batch_size: int) -> np.ndarray:
-    """Accepts integer labels (N,) or one-hot labels (N, C); returns integer labels (N,) on the host."""
+    """Accepts integer labels (N,) or (N, 1), or one-hot labels (N, C); returns integer labels
+    (N,) on the host."""
     t = to_numpy(t)
     if t.ndim == 2 and t.shape == (batch_size, num_classes):
         return t.argmax(axis=1)
+    if t.ndim == 2 and t.shape == (batch_size, 1):
+        t = t.reshape(batch_size)  # a column of labels (the book's CNN gradient check uses one)
     if t.ndim == 1 and t.shape[0] == batch_size:
         if not np.issubdtype(t.dtype, np.integer):
             if not np.all(np.mod(t, 1) == 0):
@@ -115,7 +118,8 @@ def labels_to_indices(t, num_classes: int, batch_size: int) -> np.ndarray:
         return t
     raise ValueError(
         f"labels of shape {t.shape} do not fit predictions of shape ({batch_size}, {num_classes}):"
-        f" expected integer labels ({batch_size},) or one-hot labels ({batch_size}, {num_classes})"
+        f" expected integer labels ({batch_size},) or ({batch_size}, 1), or one-hot labels"
+        f" ({batch_size}, {num_classes})"
     )
 
 
@@ -133,3 +137,8 @@ def cross_entropy_error(y, t) -> float:
     labels = xp.asarray(labels_to_indices(t, num_classes, batch_size))
     picked = y[xp.arange(batch_size), labels]
     return float(-xp.log(picked + LOG_EPSILON).sum() / batch_size)
+
+
+def softmax_loss(x, t) -> float:
+    """Cross-entropy of softmax(x) against t: the loss of scores before softmax."""
+    return cross_entropy_error(softmax(x), t)

@@ -1,7 +1,9 @@
-"""Chapter 6's optimizers with the book's interface: update(params, grads) changes params in place.
+"""Chapter 6's optimizers with the book's interface: update(params, grads) moves every params[key].
 
-In-place updates matter: the layers hold the very arrays that `params` holds. Each optimizer has
-state_dict() / load_state_dict() so that a checkpoint resumes it exactly.
+Arrays are changed in place, which matters: the layers hold the very arrays that `params` holds.
+A value that cannot change in place (a Python number, as in the book's two-variable example
+f(x, y) = x^2 / 20 + y^2) is replaced by its new value. Each optimizer has state_dict() /
+load_state_dict() so that a checkpoint resumes it exactly.
 """
 
 from __future__ import annotations
@@ -35,10 +37,17 @@ class Optimizer:
             slot[key] = xp.asarray(slot[key])
         return slot[key]
 
-    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def update(self, params: dict, grads: dict) -> None:
+        """One step for every key of params, against grads[key]."""
         self.iter += 1
-        for key in params:
-            self.step(key, params[key], grads[key])
+        for key, value in params.items():
+            if isinstance(value, np.ndarray) or get_array_module(value) is not np:
+                self.step(key, value, grads[key])
+            else:
+                # a number is immutable: step a 0-d array, then put the number it holds back
+                param = np.array(value, dtype=np.float64)
+                self.step(key, param, np.asarray(grads[key], dtype=np.float64))
+                params[key] = param.item()
 
     def step(self, key: str, param: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError
@@ -88,10 +97,7 @@ class Momentum(Optimizer):
 
 class Nesterov(Momentum):
     """Nesterov momentum in the look-ahead form of Bengio et al. (arXiv:1212.0901):
-    W <- W + momentum^2 v - (1 + momentum) lr dW, then v <- momentum v - lr dW.
-
-    The book's code applies momentum^2 to the already-updated v, which is not that formula.
-    """
+    W <- W + momentum^2 v - (1 + momentum) lr dW, then v <- momentum v - lr dW."""
 
     def step(self, key, param, grad):
         v = self._slot("v", key, param)

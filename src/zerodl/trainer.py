@@ -6,6 +6,10 @@
   written atomically after every epoch, and `resume=True` continues from it exactly.
 - Ctrl-C is deferred to the end of the current step, so the checkpoint it writes is consistent.
 - A non-finite loss stops the run with DivergenceError; the last good checkpoint is kept.
+- Any network with the book's interface trains: params, gradient(x, t), loss(x, t) and
+  accuracy(x, t). A zerodl network also has loss_and_gradient, one forward pass for both;
+  checkpoints and model files need a zerodl network, which its config can rebuild.
+- What is shown while it runs is a Progress: by default one bar and a line per epoch.
 """
 
 from __future__ import annotations
@@ -45,6 +49,66 @@ class TrainingInterrupted(ZerodlError):
     """Ctrl-C stopped training; a checkpoint of the state at that step was written."""
 
 
+# what a network needs to be trained, and what checkpoints need besides
+BOOK_INTERFACE = ("params", "gradient", "loss", "accuracy")
+REBUILDABLE = ("model_name", "config")
+
+
+class Progress:
+    """What a Trainer shows while it runs. This one shows nothing; subclasses override the
+    moments they report. Every method gets the Trainer, whose position and history are current."""
+
+    def start(self, trainer: Trainer) -> None:
+        """Before the first step (of a resumed run too)."""
+
+    def step(self, trainer: Trainer) -> None:
+        """After each step; trainer.train_loss_list[-1] is its loss."""
+
+    def epoch(self, trainer: Trainer) -> None:
+        """After each epoch's evaluation; trainer.epoch epochs are done."""
+
+    def close(self) -> None:
+        """When the loop ends, however it ends."""
+
+    def finish(self, trainer: Trainer) -> None:
+        """After trainer.final_test_acc is measured."""
+
+
+class ProgressBar(Progress):
+    """One tqdm bar for the whole run, so that its estimate is of the time left to the end, and a
+    line per epoch (epoch_summary). A bar that is not enabled stays hidden, and so do the lines;
+    an enabled one hides itself where stderr is not a terminal."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.bar: tqdm | None = None
+
+    def start(self, trainer: Trainer) -> None:
+        total = trainer.epochs * trainer.iter_per_epoch
+        done = min(trainer.epoch * trainer.iter_per_epoch + trainer.step, total)
+        self.bar = tqdm(total=total, initial=done, unit="step", leave=False,
+                        disable=None if self.enabled else True)
+        self._describe(trainer)
+
+    def _describe(self, trainer: Trainer) -> None:
+        self.bar.set_description(f"epoch {trainer.epoch + 1}/{trainer.epochs}", refresh=False)
+
+    def step(self, trainer: Trainer) -> None:
+        self.bar.update(1)
+        if trainer.step % 10 == 0 or trainer.step == trainer.iter_per_epoch:
+            self.bar.set_postfix(loss=f"{trainer.train_loss_list[-1]:.4f}", refresh=False)
+
+    def epoch(self, trainer: Trainer) -> None:
+        if self.enabled:
+            self.bar.write(trainer.epoch_summary())
+        if trainer.epoch < trainer.epochs:
+            self._describe(trainer)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 class Trainer:
     """Train `network` on (x_train, t_train) for `epochs`, evaluating on test (and val) data."""
 
@@ -53,11 +117,18 @@ class Trainer:
                  optimizer_param: dict | None = None,
                  evaluate_sample_num_per_epoch: int | None = None, verbose: bool = True, *,
                  x_val=None, t_val=None, seed: int | None = 0, out_dir=None,
-                 metadata: dict | None = None) -> None:
+                 metadata: dict | None = None, progress: Progress | None = None) -> None:
         if len(x_train) != len(t_train):
             raise ValueError(f"{len(x_train)} training samples but {len(t_train)} labels")
         if epochs < 1 or mini_batch_size < 1:
             raise ValueError("epochs and mini_batch_size must be at least 1")
+        missing = [name for name in BOOK_INTERFACE if not hasattr(network, name)]
+        if missing:
+            raise TypeError(f"a {type(network).__name__} cannot be trained: it has no"
+                            f" {', '.join(missing)} (a network needs {', '.join(BOOK_INTERFACE)})")
+        if out_dir is not None and not all(hasattr(network, name) for name in REBUILDABLE):
+            raise TypeError(f"checkpoints (out_dir) need a zerodl network, which its config"
+                            f" rebuilds; a {type(network).__name__} has no model_name and config")
         self.network = network
         self.x_train, self.t_train = x_train, t_train
         self.x_test, self.t_test = x_test, t_test
@@ -67,6 +138,7 @@ class Trainer:
                           else make_optimizer(optimizer, **(optimizer_param or {"lr": 0.01})))
         self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch
         self.verbose = verbose
+        self.progress = progress if progress is not None else ProgressBar(enabled=verbose)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.out_dir = Path(out_dir) if out_dir is not None else None
@@ -89,29 +161,27 @@ class Trainer:
         else:
             # a checkpoint of the initial state: even a run that diverges at once leaves one
             self.save_checkpoint()
-        # one bar for the whole run, so that its estimate is of the time left to the end
-        total = self.epochs * self.iter_per_epoch
-        bar = tqdm(total=total, initial=min(self.epoch * self.iter_per_epoch + self.step, total),
-                   unit="step", leave=False, disable=None if self.verbose else True)
-        with bar, self._deferred_interrupt():
-            while self.epoch < self.epochs:
-                self._run_epoch(bar)
+        self.progress.start(self)
+        try:
+            with self._deferred_interrupt():
+                while self.epoch < self.epochs:
+                    self._run_epoch()
+        finally:
+            self.progress.close()
         self.final_test_acc = self.network.accuracy(self.x_test, self.t_test)
+        self.progress.finish(self)
         if self.out_dir is not None:
             save_model(self.network, self.out_dir / MODEL_NAME, **self.metadata)
             self.write_history()
         return self.history()
 
-    def _run_epoch(self, bar) -> None:
+    def _run_epoch(self) -> None:
         start = time.perf_counter()
         if self.perm is None:
             self.perm = self.rng.permutation(len(self.x_train))
-        bar.set_description(f"epoch {self.epoch + 1}/{self.epochs}", refresh=False)
         while self.step < self.iter_per_epoch:
             self._train_step()
-            bar.update(1)
-            if self.step % 10 == 0 or self.step == self.iter_per_epoch:
-                bar.set_postfix(loss=f"{self.train_loss_list[-1]:.4f}", refresh=False)
+            self.progress.step(self)
             if self._stop_requested:
                 self.save_checkpoint()
                 raise TrainingInterrupted(
@@ -122,15 +192,14 @@ class Trainer:
         self.epoch, self.step, self.perm = self.epoch + 1, 0, None
         self._evaluate()
         self.epoch_seconds.append(time.perf_counter() - start)
-        if self.verbose:
-            bar.write(self.epoch_summary())
+        self.progress.epoch(self)
         self.save_checkpoint()
 
     def _train_step(self) -> None:
         batch = self.perm[self.step * self.batch_size:(self.step + 1) * self.batch_size]
         # overflow is reported below as a DivergenceError, not as a stream of NumPy warnings
         with np.errstate(over="ignore", invalid="ignore"):
-            loss, grads = self.network.loss_and_gradient(self.x_train[batch], self.t_train[batch])
+            loss, grads = self._loss_and_gradient(self.x_train[batch], self.t_train[batch])
         if not math.isfinite(loss):
             where = f"epoch {self.epoch + 1}, iteration {self.step + 1}"
             kept = (f"; the last good checkpoint is {self.checkpoint_path}"
@@ -141,6 +210,14 @@ class Trainer:
         self.optimizer.update(self.network.params, grads)
         self.train_loss_list.append(loss)
         self.step += 1
+
+    def _loss_and_gradient(self, x, t) -> tuple[float, dict]:
+        if hasattr(self.network, "loss_and_gradient"):
+            return self.network.loss_and_gradient(x, t)
+        # the book's interface alone: the gradient, then the loss of the same batch, before the
+        # update (as loss_and_gradient reports it)
+        grads = self.network.gradient(x, t)
+        return float(self.network.loss(x, t)), grads
 
     def _evaluate(self) -> None:
         n = self.evaluate_sample_num_per_epoch

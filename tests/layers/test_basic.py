@@ -98,3 +98,18 @@ def test_matmul_accumulates_float16_in_float32_with_or_without_out():
     x, y = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
     out64 = np.empty((2, 4))
     np.testing.assert_array_equal(matmul(x, y, out=out64), x @ y)
+
+
+def test_matmul_of_float16_with_float64_is_float64_as_numpy_gives():
+    from zerodl.layers.basic import matmul
+
+    a = np.array([[1 / 3]], dtype=np.float16)
+    b = np.array([[1 / 3]])
+    assert matmul(a, b).dtype == np.float64 and matmul(a, b)[0, 0] == np.float64(a[0, 0]) / 3
+
+
+def test_softmax_with_loss_takes_a_column_of_labels():
+    x = np.array([[1.0, 2.0, 0.5], [0.1, 0.2, 3.0]])
+    column, flat = SoftmaxWithLoss(), SoftmaxWithLoss()
+    assert column.forward(x, np.array([[1], [2]])) == flat.forward(x, np.array([1, 2]))
+    np.testing.assert_array_equal(column.backward(), flat.backward())

@@ -149,14 +149,16 @@ def test_max_pooling_backward_takes_a_gradient_in_another_layout():
 
 
 @pytest.mark.parametrize(("stride", "pad"), [(1, 0), (1, 1), (1, 2), (2, 1), (3, 0)])
-def test_convolution_matches_the_books_plain_im2col_version(stride, pad):
+@pytest.mark.parametrize(("filters", "channels"), [(5, 3), (12, 1)])
+def test_convolution_matches_the_books_plain_im2col_version(stride, pad, filters, channels):
     """The book's Convolution, written out with im2col/col2im, is the reference for the layer's
-    chunked, transposed, input-gradient-as-convolution implementation."""
+    chunked, transposed, input-gradient-as-convolution implementation (and, with many more
+    filters than channels, its input gradient one filter position at a time)."""
     from zerodl.im2col import col2im, im2col
 
     rng = np.random.default_rng(8)
-    W, b = rng.standard_normal((5, 3, 3, 3)), rng.standard_normal(5)
-    x = rng.standard_normal((4, 3, 9, 8))
+    W, b = rng.standard_normal((filters, channels, 3, 3)), rng.standard_normal(filters)
+    x = rng.standard_normal((4, channels, 9, 8))
     layer = Convolution(W, b, stride, pad)
     layer.chunk_bytes = 2000  # several chunks
     out = layer.forward(x)
@@ -184,3 +186,14 @@ def test_empty_batches_pass_through_convolution_and_pooling():
     pool = Pooling(2, 2, 2)
     pooled = pool.forward(np.zeros((0, 3, 4, 4)))
     assert pooled.shape == (0, 3, 2, 2) and pool.backward(pooled).shape == (0, 3, 4, 4)
+
+
+def test_float32_images_through_float64_filters_come_out_float64_as_in_the_book():
+    rng = np.random.default_rng(2)
+    W = rng.standard_normal((4, 1, 3, 3))
+    x = rng.standard_normal((2, 1, 6, 6)).astype(np.float32)
+    conv = Convolution(W, np.zeros(4), 1, 1)
+    out = conv.forward(x)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, Convolution(W, np.zeros(4), 1, 1).forward(x.astype(np.float64)))
+    assert conv.backward(np.ones_like(out)).dtype == conv.dW.dtype == np.float64

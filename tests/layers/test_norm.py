@@ -61,3 +61,17 @@ def test_books_dropout_variant():
 def test_dropout_rejects_bad_ratio():
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         Dropout(1.0)
+
+
+def test_batchnorm_book_style_has_the_books_eps_and_running_averages_from_zero():
+    x = np.array([[1e-4, 0.0], [-1e-4, 0.0]])
+    book = BatchNormalization(np.ones(2), np.zeros(2), style="book")
+    standard = BatchNormalization(np.ones(2), np.zeros(2))
+    assert (book.eps, standard.eps) == (1e-6, 1e-5)
+    assert book.running_var.tolist() == [0, 0] and standard.running_var.tolist() == [1, 1]
+    # activations of 1e-4: eps decides how far they are normalised
+    assert book.forward(x)[0, 0] == pytest.approx(1e-4 / np.sqrt(1e-8 + 1e-6))
+    assert standard.forward(x)[0, 0] == pytest.approx(1e-4 / np.sqrt(1e-8 + 1e-5))
+    assert BatchNormalization(np.ones(2), np.zeros(2), eps=0.5, style="book").eps == 0.5
+    with pytest.raises(ValueError, match="'standard' or 'book'"):
+        BatchNormalization(np.ones(2), np.zeros(2), style="torch")

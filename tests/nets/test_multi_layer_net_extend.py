@@ -40,3 +40,12 @@ def test_books_argument_names():
                               dropout_ration=0.2, use_batchnorm=True)
     assert net.layers["Dropout1"].dropout_ratio == 0.2
     assert list(net.layers) == ["Affine1", "BatchNorm1", "Activation_function1", "Dropout1", "Affine2"]
+
+
+def test_the_books_conventions_are_saved_and_loaded(tmp_path):
+    net = MultiLayerNetExtend(4, [3], 2, use_dropout=True, use_batchnorm=True,
+                              dropout_scale="book", batchnorm_style="book", dtype=np.float64)
+    net.save(tmp_path / "m.safetensors")
+    loaded = load_model(tmp_path / "m.safetensors")
+    assert loaded.dtype == np.float64 and loaded.config() == net.config()
+    assert loaded.layers["BatchNorm1"].eps == 1e-6 and loaded.layers["Dropout1"].scale == "book"

@@ -15,6 +15,7 @@ import sys
 from zerodl import __version__
 from zerodl.cli import (
     bench,
+    book,
     data,
     evaluate,
     experiment,
@@ -25,6 +26,7 @@ from zerodl.cli import (
     import_book,
     predict,
     search,
+    serve,
     slides,
     train,
 )
@@ -33,7 +35,7 @@ from zerodl.errors import ZerodlError
 from zerodl.trainer import TrainingInterrupted
 
 COMMANDS = (gates, data, train, evaluate, predict, experiment, figures, slides, search, import_book,
-            export, bench, gradcheck)
+            export, bench, gradcheck, book, serve)
 
 __all__ = ["UsageError", "main", "make_parser"]
 

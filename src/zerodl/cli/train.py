@@ -40,12 +40,18 @@ DEFAULT_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "
 # options that shape a network, and the models they shape
 MODEL_OPTIONS = {"hidden": ("two-layer", "mlp", "mlp-extend"), "activation": ("mlp", "mlp-extend"),
                  "init": ("mlp", "mlp-extend"), "weight_decay": ("mlp", "mlp-extend"),
-                 "batchnorm": ("mlp-extend",), "dropout": ("mlp-extend",)}
+                 "batchnorm": ("mlp-extend",), "dropout": ("mlp-extend",),
+                 "batchnorm_style": ("mlp-extend",), "dropout_scale": ("mlp-extend", "deep-conv")}
+# options that change a layer the model has only with another option: (needs, the layer)
+LAYER_OPTIONS = {"batchnorm_style": ("batchnorm", "Batch Normalization"),
+                 "dropout_scale": ("dropout", "Dropout")}
+DTYPES = {"float32": np.float32, "float64": np.float64, "float16": np.float32}
 EXAMPLES = """examples:
   zerodl train --dataset fashion-mnist --epochs 10
   zerodl train --model simple-conv --optimizer adam --epochs 5 --out runs/cnn
   zerodl train --model simple-conv --optimizer adam --epochs 10 --out runs/cnn --resume
-  zerodl train --model mlp-extend --hidden 100,100,100 --batchnorm --dropout 0.2"""
+  zerodl train --model mlp-extend --hidden 100,100,100 --batchnorm --dropout 0.2
+  zerodl train --model mlp-extend --dropout 0.2 --dropout-scale book --dtype float64"""
 
 
 def init_spec(text: str) -> str | float:
@@ -72,6 +78,13 @@ def add_parser(sub, parents) -> None:
     p.add_argument("--batchnorm", action="store_true", help="Batch Normalization (mlp-extend)")
     p.add_argument("--dropout", type=real(0, 1, low_open=True, high_open=True),
                    help="dropout ratio of mlp-extend (default: none)")
+    p.add_argument("--dropout-scale", choices=["inverted", "book"],
+                   help="inverted: scale kept units by 1/(1-p) in training; book: by 1-p at"
+                   " inference, as the book's code (mlp-extend with --dropout, deep-conv;"
+                   " default: inverted)")
+    p.add_argument("--batchnorm-style", choices=["standard", "book"],
+                   help="standard: eps 1e-5, running variance from 1; book: eps 1e-6, running"
+                   " averages from 0, as the book's code (with --batchnorm; default: standard)")
     p.add_argument("--epochs", type=count(1), default=10, help="passes over the training data")
     p.add_argument("--batch-size", type=count(1), default=100, help="images per step")
     p.add_argument("--lr", type=real(0, low_open=True), help="learning rate (default: " + ", ".join(
@@ -81,8 +94,10 @@ def add_parser(sub, parents) -> None:
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--val-split", type=real(0, 1, high_open=True), default=0.0,
                    help="fraction of the training data held out for validation")
-    p.add_argument("--dtype", choices=["float32", "float16"], default="float32",
-                   help="float16: also save a half-precision model and report its accuracy")
+    p.add_argument("--dtype", choices=list(DTYPES), default="float32",
+                   help="float64: train in double precision, as the book's code does; float16:"
+                   " train in float32, then also save a half-precision model and report its"
+                   " accuracy")
     add_device_option(p)
     add_data_options(p, dataset=True)
     p.set_defaults(func=run)
@@ -95,6 +110,11 @@ def check_model_options(args) -> None:
         if value not in (None, False) and args.model not in models:
             raise UsageError(f"--{option.replace('_', '-')} applies to {', '.join(models)},"
                              f" not to --model {args.model}")
+    for option, (needed, layer) in LAYER_OPTIONS.items():
+        if getattr(args, option) is not None and args.model == "mlp-extend" \
+                and not getattr(args, needed):
+            raise UsageError(f"--{option.replace('_', '-')} sets how {layer} works: it needs"
+                             f" --{needed}")
     if args.model == "two-layer" and args.hidden is not None and len(args.hidden) != 1:
         raise UsageError("--model two-layer has one hidden layer: give one size, not"
                          f" {','.join(map(str, args.hidden))}")
@@ -103,7 +123,10 @@ def check_model_options(args) -> None:
 def model_config(args, input_shape: tuple[int, ...], classes: int) -> dict:
     """The config of the network that the options describe, with the defaults filled in."""
     if args.model in CONV_MODELS:
-        return {"input_dim": list(input_shape), "output_size": classes}
+        config = {"input_dim": list(input_shape), "output_size": classes}
+        if args.model == "deep-conv":
+            config["dropout_scale"] = args.dropout_scale or "inverted"
+        return config
     base = {"input_size": math.prod(input_shape), "output_size": classes}
     if args.model == "two-layer":
         return {**base, "hidden_size": args.hidden[0] if args.hidden is not None else 50}
@@ -113,7 +136,9 @@ def model_config(args, input_shape: tuple[int, ...], classes: int) -> dict:
               "weight_decay_lambda": args.weight_decay if args.weight_decay is not None else 0.0}
     if args.model == "mlp-extend":
         config.update(use_batchnorm=args.batchnorm, use_dropout=args.dropout is not None,
-                      dropout_ration=args.dropout if args.dropout is not None else 0.5)
+                      dropout_ration=args.dropout if args.dropout is not None else 0.5,
+                      dropout_scale=args.dropout_scale or "inverted",
+                      batchnorm_style=args.batchnorm_style or "standard")
     return config
 
 
@@ -175,7 +200,7 @@ def run(args) -> int:
         (x_train, t_train), (x_val, t_val) = split_validation(x_train, t_train, args.val_split,
                                                               args.seed)
     config = model_config(args, x_train.shape[1:], len(meta["classes"]))
-    network = build_model(args.model, config, seed=args.seed).to(target)
+    network = build_model(args.model, config, DTYPES[args.dtype], seed=args.seed).to(target)
     if not args.quiet:
         print(f"data: {args.dataset}, {len(x_train)} training and {len(x_test)} test images from"
               f" {location.path} ({location.source})")

@@ -13,11 +13,11 @@ from zerodl.functions import labels_to_indices, sigmoid
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """a @ b, into `out` if given; float16 operands are multiplied with float32 accumulation, the
-    result rounded back to float16 (what half-precision hardware does, and NumPy has no fast
-    float16 product)."""
+    """a @ b, into `out` if given, in NumPy's type for the pair (float16 with float64 is float64).
+    A float16 product is computed with float32 accumulation, the result rounded back to float16
+    (what half-precision hardware does, and NumPy has no fast float16 product)."""
     xp = get_array_module(a)
-    if (a.dtype == np.float16 or b.dtype == np.float16) and xp is np:
+    if np.result_type(a.dtype, b.dtype) == np.float16 and xp is np:
         product = np.matmul(a, b, dtype=np.float32)
         if out is None:
             return product.astype(np.float16)

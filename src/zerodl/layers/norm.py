@@ -10,6 +10,12 @@ import numpy as np
 from zerodl.backend import get_array_module
 from zerodl.layers.basic import Layer
 
+# style: (eps, the running variance before any batch). Today's libraries add 1e-5 under the
+# square root and start the variance at one; the book's code adds 1e-6 (written 10e-7) and
+# starts at zero. With tiny activations (initial weights of 1e-4, say) eps decides how far a
+# batch is normalised at all, and until the averages have filled, how inference scales.
+BATCHNORM_STYLES = {"standard": (1e-5, 1.0), "book": (1e-6, 0.0)}
+
 
 class BatchNormalization(Layer):
     """Normalise each feature (N, D) or each channel (N, C, H, W) to zero mean, unit variance,
@@ -18,6 +24,8 @@ class BatchNormalization(Layer):
     Training uses the batch's statistics and updates running averages; inference uses those
     averages. For 4-D input the statistics are per channel, over N, H and W (the book's code
     normalises every activation separately, which is not Batch Normalization for convolutions).
+    style='standard' (default) or 'book' sets eps and the running variance's start (see
+    BATCHNORM_STYLES); an explicit eps overrides the style's.
     """
 
     param_names = ("gamma", "beta")
@@ -25,11 +33,14 @@ class BatchNormalization(Layer):
 
     def __init__(self, gamma: np.ndarray, beta: np.ndarray, momentum: float = 0.9,
                  running_mean: np.ndarray | None = None, running_var: np.ndarray | None = None,
-                 eps: float = 1e-5) -> None:
+                 eps: float | None = None, *, style: str = "standard") -> None:
+        if style not in BATCHNORM_STYLES:
+            raise ValueError(f"BatchNormalization style must be 'standard' or 'book', got {style!r}")
+        style_eps, start_var = BATCHNORM_STYLES[style]
         self.gamma, self.beta = gamma, beta
-        self.momentum, self.eps = momentum, eps
+        self.momentum, self.eps, self.style = momentum, style_eps if eps is None else eps, style
         self.running_mean = np.zeros_like(gamma) if running_mean is None else running_mean
-        self.running_var = np.ones_like(gamma) if running_var is None else running_var
+        self.running_var = np.full_like(gamma, start_var) if running_var is None else running_var
         self.dgamma = self.dbeta = None
 
     @staticmethod
