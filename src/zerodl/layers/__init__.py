@@ -11,7 +11,8 @@ from zerodl.layers.basic import (
     Tanh,
 )
 from zerodl.layers.conv import AvgPooling, Convolution, Flatten, Pooling
-from zerodl.layers.norm import BatchNormalization, Dropout
+from zerodl.layers.dropout import Dropout
+from zerodl.layers.norm import BatchNormalization
 
 __all__ = [
     "AddLayer",

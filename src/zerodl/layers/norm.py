@@ -1,6 +1,6 @@
-"""Chapter 6's regularising layers: Batch Normalization and Dropout.
+"""Batch Normalization (chapter 6): each feature normalised over the batch.
 
-Both behave differently in training and in inference, so their forward takes train_flg.
+It behaves differently in training and in inference, so its forward takes train_flg.
 """
 
 from __future__ import annotations
@@ -21,9 +21,16 @@ class BatchNormalization(Layer):
     """Normalise each feature (N, D) or each channel (N, C, H, W) to zero mean, unit variance,
     then scale by gamma and shift by beta: shape in -> same shape out.
 
+        mu = mean(x),  var = mean((x - mu)^2),  xn = (x - mu) / sqrt(var + eps),
+        y = gamma * xn + beta
+
     Training uses the batch's statistics and updates running averages; inference uses those
-    averages. For 4-D input the statistics are per channel, over N, H and W (the book's code
-    normalises every activation separately, which is not Batch Normalization for convolutions).
+    averages. Forward keeps the centred input xc, the std and xn: backward needs all three,
+    because in training mu and var themselves depend on every x of the batch. In inference
+    they are constants, and the gradient is only gamma / std.
+
+    For 4-D input the statistics are per channel, over N, H and W (the book's code normalises
+    every activation separately, which is not Batch Normalization for convolutions).
     style='standard' (default) or 'book' sets eps and the running variance's start (see
     BATCHNORM_STYLES); an explicit eps overrides the style's.
     """
@@ -72,7 +79,9 @@ class BatchNormalization(Layer):
             self.running_var[...] = self.momentum * self.running_var + (1 - self.momentum) * var
             xn = self.xn
         else:
-            xn = (x2 - self.running_mean) / get_array_module(x).sqrt(self.running_var + self.eps)
+            self.batch_size = None  # the statistics are the running ones: constants
+            self.std = get_array_module(x).sqrt(self.running_var + self.eps)
+            self.xn = xn = (x2 - self.running_mean) / self.std
         return self._from_2d(self.gamma * xn + self.beta, x.shape)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -81,43 +90,11 @@ class BatchNormalization(Layer):
         self.dgamma = (self.xn * d2).sum(axis=0)
         dxn = self.gamma * d2
         dxc = dxn / self.std
+        if self.batch_size is None:
+            return self._from_2d(dxc, self.input_shape)
         dstd = -((dxn * self.xc) / (self.std * self.std)).sum(axis=0)
         dvar = 0.5 * dstd / self.std
         dxc = dxc + (2.0 / self.batch_size) * self.xc * dvar
         dmu = dxc.sum(axis=0)
         dx = dxc - dmu / self.batch_size
         return self._from_2d(dx, self.input_shape)
-
-
-class Dropout(Layer):
-    """Drop each unit with probability dropout_ratio while training: any shape -> same shape.
-
-    scale='inverted' (default) multiplies kept units by 1 / (1 - p) in training, so inference is
-    the identity. scale='book' keeps the book's variant: no scaling in training, times (1 - p)
-    in inference. Both give the same expected output.
-    """
-
-    has_train_mode = True
-
-    def __init__(self, dropout_ratio: float = 0.5, *, scale: str = "inverted",
-                 rng: np.random.Generator | None = None) -> None:
-        if not 0 <= dropout_ratio < 1:
-            raise ValueError(f"dropout_ratio must lie in [0, 1), got {dropout_ratio}")
-        if scale not in ("inverted", "book"):
-            raise ValueError(f"Dropout scale must be 'inverted' or 'book', got {scale!r}")
-        self.dropout_ratio, self.scale = dropout_ratio, scale
-        self.rng = rng if rng is not None else np.random.default_rng()
-
-    def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
-        keep = 1.0 - self.dropout_ratio
-        if train_flg:
-            # drawn from the network's NumPy generator even for a GPU network, so that a run is
-            # reproducible and a checkpoint restores it, wherever it runs
-            mask = self.rng.random(x.shape, dtype=np.float32) >= self.dropout_ratio
-            self.mask = get_array_module(x).asarray(mask)
-            self.mask_scale = (1.0 / keep) if self.scale == "inverted" else 1.0
-            return x * self.mask * x.dtype.type(self.mask_scale)
-        return x if self.scale == "inverted" else x * x.dtype.type(keep)
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        return dout * self.mask * dout.dtype.type(self.mask_scale)
