@@ -182,7 +182,7 @@ for dx in (0, 2, 4, 6):
 
 # %%
 from zerodl.figures.deep import plot_half_precision
-from zerodl.io import convert_dtype
+from zerodl.nets import convert_dtype
 
 half = convert_dtype(net, np.float16)
 print(show(lambda path: plot_half_precision(net, half, x_test[:1000], t_test[:1000], path)))

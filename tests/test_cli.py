@@ -81,7 +81,7 @@ def test_train_eval_predict_agree(mnist10k, tmp_path, capsys):
     assert accuracy > 0.8 and "confusion matrix" in report
 
     _, (x_test, t_test) = load_mnist(normalize=False, flatten=False, dataset=str(mnist10k))
-    from zerodl.io import load_model
+    from zerodl.nets import load_model
 
     net = load_model(model)
     expected = net.predict_classes(x_test[:8].reshape(8, -1).astype(np.float32) / 255)
@@ -109,7 +109,7 @@ def test_resume_needs_existing_run_and_refuses_overwrite(mnist10k, tmp_path):
 def test_training_on_an_alias_records_the_folder_not_the_name(mnist10k, tmp_path, monkeypatch):
     import json
 
-    from zerodl.io import load_model
+    from zerodl.nets import load_model
 
     monkeypatch.setenv("ZERODL_DATASET_ALIASES", f"mnist={mnist10k}")
     out = tmp_path / "run"

@@ -68,17 +68,17 @@ def test_each_step_over_three_ranks_is_the_one_process_step(mpiexec, model, tmp_
     assert checks["distinct_weights"] == 1  # every rank holds the same bits
 
 
-def max_relative_error(path_a: Path, path_b: Path) -> tuple[float, float]:
-    """(relative error of all weights and buffers as one vector, largest per-tensor error
-    beyond 1e-6 absolute): the model files of two runs, compared."""
+def compare_models(path_a: Path, path_b: Path) -> tuple[float, bool]:
+    """The model files of two runs: the relative error of all their weights and buffers as one
+    vector, and whether every tensor is within 1e-3 relative (or 1e-6 absolute, for the biases
+    that feed a BatchNormalization, which are rounding noise in both runs)."""
     a, _ = read_tensors(path_a)
     b, _ = read_tensors(path_b)
     assert a.keys() == b.keys()
     whole_a = np.concatenate([a[k].ravel() for k in a])
     whole_b = np.concatenate([b[k].ravel() for k in a])
     whole = float(np.linalg.norm(whole_a - whole_b) / np.linalg.norm(whole_a))
-    per_tensor = max(float(np.max(np.abs(a[k] - b[k]) / (np.abs(a[k]) + 1e-6 / 1e-3))) for k in a)
-    return whole, per_tensor
+    return whole, all(np.allclose(b[k], a[k], rtol=1e-3, atol=1e-6) for k in a)
 
 
 # Half of mnist-10k, one epoch: 50 global batches of 100. (Over longer runs the two stay within
@@ -102,9 +102,9 @@ def test_two_ranks_end_where_one_process_ends(mpiexec, model, mnist10k, tmp_path
     # rank 0 alone printed and wrote
     assert two.stdout.count("test accuracy") == 1
     assert json.loads((tmp_path / "two" / "run.json").read_text())["ranks"] == 2
-    whole, per_tensor = max_relative_error(tmp_path / "one" / "model.safetensors",
-                                           tmp_path / "two" / "model.safetensors")
-    assert whole < 1e-3 and per_tensor < 1e-3
+    whole, every_tensor = compare_models(tmp_path / "one" / "model.safetensors",
+                                         tmp_path / "two" / "model.safetensors")
+    assert whole < 1e-3 and every_tensor
     metrics = [(tmp_path / run_dir / "metrics.csv").read_text().splitlines()[1].split(",")
                for run_dir in ("one", "two")]
     # mean loss, train, test and validation accuracy of the epoch
@@ -123,9 +123,9 @@ def test_a_run_resumed_on_another_number_of_ranks_ends_where_one_process_ends(
     assert first.returncode == 0, first.stderr
     resumed = run([mpiexec, "-n", "3", *zerodl(*common, "--epochs", "2", "--resume", *out)])
     assert resumed.returncode == 0, resumed.stderr
-    whole, per_tensor = max_relative_error(tmp_path / "one" / "model.safetensors",
-                                           tmp_path / "parallel" / "model.safetensors")
-    assert whole < 1e-3 and per_tensor < 1e-3
+    whole, every_tensor = compare_models(tmp_path / "one" / "model.safetensors",
+                                         tmp_path / "parallel" / "model.safetensors")
+    assert whole < 1e-3 and every_tensor
     losses = [np.loadtxt(tmp_path / d / "loss.csv", delimiter=",", skiprows=1)
               for d in ("one", "parallel")]
     assert losses[0].shape == losses[1].shape == (40, 2)

@@ -4,13 +4,13 @@ import pytest
 onnxruntime = pytest.importorskip("onnxruntime", reason="ONNX export is an optional extra")
 
 from zerodl.export import IR_VERSION, OPSET, to_onnx  # noqa: E402
-from zerodl.io import load_model  # noqa: E402
 from zerodl.nets import (  # noqa: E402
     DeepConvNet,
     MultiLayerNet,
     MultiLayerNetExtend,
     SimpleConvNet,
     ThreeLayerNet,
+    load_model,
 )
 
 

@@ -16,8 +16,8 @@ from safetensors.numpy import save as safetensors_bytes
 from hostile.corpus import expect, peak_bytes
 from zerodl.datasets import read_idx
 from zerodl.errors import DataError, ModelFileError
-from zerodl.io import load_model, read_tensors
-from zerodl.nets import TwoLayerNet
+from zerodl.io import read_tensors
+from zerodl.nets import TwoLayerNet, load_model
 
 FUZZ = settings(max_examples=300, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

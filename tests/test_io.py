@@ -6,8 +6,8 @@ import pytest
 from safetensors.numpy import save_file
 
 from zerodl.errors import ModelFileError
-from zerodl.io import load_model, read_tensors
-from zerodl.nets import MultiLayerNet, ThreeLayerNet, TwoLayerNet
+from zerodl.io import read_tensors
+from zerodl.nets import MultiLayerNet, ThreeLayerNet, TwoLayerNet, load_model
 
 
 def test_round_trip_rebuilds_architecture_and_weights(tmp_path):

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from zerodl.errors import DivergenceError
-from zerodl.io import load_model
-from zerodl.nets import MultiLayerNet, TwoLayerNet
+from zerodl.nets import MultiLayerNet, TwoLayerNet, load_model
 from zerodl.trainer import Trainer, TrainingInterrupted
 
 DATA_SNIPPET = """

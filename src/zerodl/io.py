@@ -1,5 +1,8 @@
 """Model files: weights as safetensors, the architecture as JSON metadata. Never pickle.
 
+This module holds the tensors, the metadata and their checks; rebuilding a network from them
+is zerodl.nets' (load_model, Network.load), which builds on what is here.
+
 Loading a file can only ever produce arrays and strings, so a model file cannot run code. Every
 tensor is checked against the architecture that the config describes, by name and shape, and
 the metadata against a schema: each key has a type, a size limit, and, for the class names, a
@@ -144,16 +147,6 @@ def load_state(model, tensors: dict[str, np.ndarray]) -> None:
         target[...] = get_array_module(target).asarray(tensors[key])
 
 
-def convert_dtype(model, dtype):
-    """A copy of `model` with its weights (and buffers) cast to `dtype`, e.g. np.float16."""
-    from zerodl.nets import build_model
-
-    copy = build_model(model.model_name, model.config(), dtype=np.dtype(dtype))
-    load_state(copy, {k: to_numpy(v) for k, v in state_dict(model).items()})
-    copy.meta = dict(getattr(model, "meta", {}))
-    return copy
-
-
 def load_weights_into(model, path) -> None:
     """Load a model file's weights into an existing network of the same architecture."""
     tensors, _ = read_tensors(path)
@@ -219,13 +212,10 @@ def check_metadata(path, meta: dict[str, str], model) -> dict:
     return extra
 
 
-def load_model(path):
-    """Rebuild a network from a model file (or from the model part of a checkpoint).
-
-    The returned network has a `meta` dict with the extra metadata saved beside it (e.g. dataset).
-    """
-    from zerodl.nets import MODELS, build_model
-
+def read_model_file(path) -> tuple[str, dict, np.dtype, dict, dict]:
+    """(model name, config, dtype, tensors, metadata) of a model file (or of the model part of a
+    checkpoint), each checked: the format and its version, a config that is a JSON object, one
+    float dtype. Which names are networks is for zerodl.nets to say."""
     tensors, meta = read_tensors(path)
     fmt = meta.get("format")
     if fmt == CHECKPOINT_FORMAT:
@@ -236,9 +226,6 @@ def load_model(path):
         raise ModelFileError(f"{path}: format version {excerpt(meta.get('format_version'))}; this"
                              f" zerodl reads version {FORMAT_VERSION}")
     name = meta.get("model")
-    if name not in MODELS:
-        raise ModelFileError(f"{path}: unknown model {excerpt(name)}: zerodl has"
-                             f" {', '.join(MODELS)}")
     config = _parse_json(path, meta, "config")
     if not isinstance(config, dict):
         raise ModelFileError(f"{path}: config must be a JSON object")
@@ -246,8 +233,11 @@ def load_model(path):
     dtype = dtypes.pop() if len(dtypes) == 1 else np.float32
     if dtype not in FLOAT_DTYPES:
         raise ModelFileError(f"{path}: tensors have dtype {dtype}, expected a float type")
-    model = build_within_budget(path, tensors, f"config does not describe a valid {name!r} model",
-                                lambda: build_model(name, config, dtype=dtype))
+    return name, config, np.dtype(dtype), tensors, meta
+
+
+def fill_model(model, path, tensors: dict[str, np.ndarray], meta: dict[str, str]):
+    """Give a network rebuilt from a file the file's weights and its checked metadata (`meta`)."""
     check_state(model, tensors, path)
     load_state(model, tensors)
     model.meta = check_metadata(path, meta, model)

@@ -6,8 +6,7 @@ import pytest
 
 from zerodl.cli import main, make_parser
 from zerodl.errors import ModelFileError
-from zerodl.io import load_model
-from zerodl.nets import TwoLayerNet
+from zerodl.nets import TwoLayerNet, load_model
 
 
 def test_lr_zero_is_refused_and_a_given_lr_is_the_one_used(mnist10k, tmp_path, capsys):

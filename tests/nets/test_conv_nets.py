@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 
 from zerodl.gradient import gradient_check
-from zerodl.io import load_model
-from zerodl.nets import DeepConvNet, SimpleConvNet
+from zerodl.nets import DeepConvNet, SimpleConvNet, load_model
 
 
 def test_simple_conv_net_gradients():

@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 
 from zerodl.gradient import gradient_check
-from zerodl.io import load_model
-from zerodl.nets import MultiLayerNetExtend
+from zerodl.nets import MultiLayerNetExtend, load_model
 
 
 def test_batchnorm_net_gradients():

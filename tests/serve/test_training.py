@@ -7,7 +7,7 @@ import time
 import pytest
 
 from zerodl.datasets import load_mnist
-from zerodl.io import load_model
+from zerodl.nets import load_model
 from zerodl.serve import App
 
 ONE_EPOCH = {"model": "two-layer", "optimizer": "sgd", "lr": 0.1, "batch_size": 100, "epochs": 1}

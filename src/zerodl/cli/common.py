@@ -194,7 +194,7 @@ def dataset_meta(args) -> dict:
 
 
 def load_model(path):
-    from zerodl.io import load_model as load
+    from zerodl.nets import load_model as load
 
     return load(path)
 

@@ -13,7 +13,7 @@ from zerodl.cli.common import (
     load_dataset,
     load_model,
 )
-from zerodl.io import convert_dtype
+from zerodl.nets import convert_dtype
 from zerodl.prediction import class_names, model_input
 
 

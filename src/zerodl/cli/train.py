@@ -29,8 +29,8 @@ from zerodl.cli.common import (
 from zerodl.datasets import find_dataset, split_validation
 from zerodl.datasets.sources import FILES
 from zerodl.init import SCALE_NAMES
-from zerodl.io import convert_dtype, save_model
-from zerodl.nets import build_model
+from zerodl.io import save_model
+from zerodl.nets import build_model, convert_dtype
 from zerodl.trainer import Trainer
 
 MODELS = ("two-layer", "mlp", "mlp-extend", "simple-conv", "deep-conv")

@@ -330,8 +330,7 @@ def deep_conv_figures(out_dir, dataset: str = "mnist", data_dir=None, download: 
     """Train the book's DeepConvNet (Adam, lr 0.001) and draw what it gets wrong, what its layers
     make of a digit, and how it fares in half precision."""
     from zerodl.datasets import find_dataset, load_mnist
-    from zerodl.io import convert_dtype
-    from zerodl.nets import DeepConvNet
+    from zerodl.nets import DeepConvNet, convert_dtype
     from zerodl.trainer import Trainer
 
     out = Path(out_dir)

@@ -15,8 +15,17 @@ from typing import ClassVar
 import numpy as np
 
 from zerodl.backend import array_module, get_array_module, to_numpy
+from zerodl.errors import ModelFileError
 from zerodl.functions import labels_to_indices
 from zerodl.gradient import numerical_gradient
+from zerodl.io import (
+    build_within_budget,
+    excerpt,
+    fill_model,
+    load_weights_into,
+    read_model_file,
+    save_model,
+)
 from zerodl.layers import Layer, SoftmaxWithLoss
 from zerodl.parallel import one_blas_thread
 
@@ -189,9 +198,6 @@ class Network:
 
         The book's save_params("params.pkl") wrote a pickle; a .pkl name would now hold a
         safetensors file under a pickle's name, so it is refused."""
-        from zerodl.errors import ModelFileError
-        from zerodl.io import save_model
-
         if Path(path).suffix.lower() in (".pkl", ".pickle"):
             raise ModelFileError(f"{path}: zerodl writes model files as safetensors, never as"
                                  f" pickles: name it {Path(path).with_suffix('.safetensors')}")
@@ -202,15 +208,22 @@ class Network:
     @classmethod
     def load(cls, path) -> Network:
         """The network saved in a model file, rebuilt from its config (e.g. TwoLayerNet.load(p))."""
-        from zerodl.errors import ModelFileError
-        from zerodl.io import load_model
-
-        model = load_model(path)
-        if not isinstance(model, cls):
-            raise ModelFileError(f"{path} holds a {type(model).__name__}, not a {cls.__name__}")
-        return model
+        name, config, dtype, tensors, meta = read_model_file(path)
+        # the class itself or one of its own subclasses (Network.load reads any network)
+        found = next((c for c in (cls, *_networks(cls)) if c.model_name == name), None)
+        if found is None:
+            held = next((c.__name__ for c in _networks(Network) if c.model_name == name),
+                        f"model {excerpt(name)}")
+            raise ModelFileError(f"{path} holds a {held}, not a {cls.__name__}")
+        model = build_within_budget(path, tensors, f"config does not describe a valid {name!r}"
+                                    " model", lambda: found(**config, dtype=dtype))
+        return fill_model(model, path, tensors, meta)
 
     def load_params(self, path) -> None:
         """Load weights from a model file into this network (the architecture must match)."""
-        from zerodl.io import load_weights_into
         load_weights_into(self, path)
+
+
+def _networks(cls) -> list[type]:
+    """Every subclass of `cls`, however deep: the networks that this module need not import."""
+    return [c for sub in cls.__subclasses__() for c in (sub, *_networks(sub))]
