@@ -42,7 +42,7 @@ EPOCHS = 20 if FULL else 2
 # これまでのネットワークでは、28×28 の画像を 784 個の数の並びにして Affine レイヤ（全結合層）に入れていた。そのとき、上下に隣り合う画素が離れた場所に並び、「近くの画素どうしは関係が深い」という画像の形の情報が失われる。**畳み込みニューラルネットワーク**（CNN）は、画像を (チャンネル, 高さ, 幅) の3次元の形のまま扱う。
 
 # %%
-from zerodl.figures.cnn import flatten_figure
+from zerodl.figures.convolution import flatten_figure
 
 show(flatten_figure)
 
@@ -52,7 +52,7 @@ show(flatten_figure)
 # 畳み込み演算では、**フィルター**（カーネル）を入力の上で少しずつずらしながら、重なった要素どうしの積の和を出力にする。これは画像処理でいうフィルター演算である。フィルターの値が CNN の重みで、最後に**バイアス**を全要素に足す。本の例（4×4 の入力、3×3 のフィルター、バイアス 3）を図と zerodl の `Convolution` レイヤで確かめる。
 
 # %%
-from zerodl.figures.cnn import convolution_bias_figure
+from zerodl.figures.convolution import convolution_bias_figure
 
 show(convolution_bias_figure)
 
@@ -60,7 +60,7 @@ show(convolution_bias_figure)
 # `Convolution(W, b, stride, pad)` の `W` は (フィルターの数 FN, チャンネル C, 高さ FH, 幅 FW)、入力は (データの数 N, C, 高さ H, 幅 W) の4次元の配列である。フィルター、バイアス、`stride`、`pad` を変えて、出力がどう変わるかを見よう。
 
 # %%
-from zerodl.figures.cnn import BOOK_FILTER, BOOK_INPUT
+from zerodl.figures.convolution import BOOK_FILTER, BOOK_INPUT
 from zerodl.layers import Convolution
 
 image = np.array(BOOK_INPUT, dtype=float)
@@ -82,7 +82,7 @@ print(out[0, 0])
 # $$
 
 # %%
-from zerodl.figures.cnn import padding_figure, stride_figure
+from zerodl.figures.convolution import padding_figure, stride_figure
 
 show(padding_figure)
 show(stride_figure)
@@ -115,7 +115,7 @@ for H, FH, P, S in [(28, 5, 0, 1), (28, 3, 1, 1), (7, 3, 1, 2)]:
 # カラー画像のようにチャンネルが複数あるとき、フィルターも同じ数のチャンネルを持ち、チャンネルごとの畳み込みの結果を足して1枚の出力にする。フィルターを FN 個使えば、出力は FN チャンネルになる（FN 枚の**特徴マップ**）。さらに N 枚の画像をまとめて処理すると、データは4次元 (N, C, H, W) になる。
 
 # %%
-from zerodl.figures.cnn import batch_figure
+from zerodl.figures.cnn_shapes import batch_figure
 
 show(batch_figure)
 
@@ -125,7 +125,7 @@ show(batch_figure)
 # **プーリング**は縦横の大きさを小さくする演算である。2×2 の **Max プーリング**（ストライド 2）は、2×2 の領域ごとに最大値を取る。学習するパラメータはなく、チャンネルの数は変わらない。入力が少しずれても、領域の中の最大値は同じになりやすいので、小さな位置のずれに強い。
 
 # %%
-from zerodl.figures.cnn import POOL_INPUT, max_pooling_figure
+from zerodl.figures.convolution import POOL_INPUT, max_pooling_figure
 from zerodl.layers import Pooling
 
 show(max_pooling_figure)
@@ -138,7 +138,7 @@ print(pool.forward(np.array(POOL_INPUT, dtype=float).reshape(1, 1, 4, 4))[0, 0])
 # 畳み込みを素直に for 文で書くと、NumPy では遅い。**im2col** は、フィルターが重なる入力の領域（パッチ）を1行ずつ並べた行列を作る。するとフィルターをまとめた行列との積1回で、すべての位置の積の和が求まる。メモリは多く使うが、大きな行列の積は速い。
 
 # %%
-from zerodl.figures.cnn import im2col_figure
+from zerodl.figures.convolution import im2col_figure
 from zerodl.im2col import im2col
 
 show(im2col_figure)
@@ -191,7 +191,7 @@ print(f"for 文 {loops * 1000:.0f} ミリ秒、Convolution {im2col_seconds * 100
 # 本の `SimpleConvNet` は、Convolution → ReLU → Pooling → Affine → ReLU → Affine → Softmax の順に層を重ねた CNN である。1層目は 5×5 のフィルター 30 個で、28×28 の画像を 30 チャンネルの 24×24 にし、プーリングで 12×12 にする。
 
 # %%
-from zerodl.figures.cnn import simple_convnet_figure
+from zerodl.figures.cnn_shapes import simple_convnet_figure
 
 show(simple_convnet_figure)
 

@@ -3,42 +3,43 @@ import hashlib
 import numpy as np
 from PIL import Image
 
-from zerodl.figures import cnn
+from zerodl.figures import cnn, cnn_shapes, convolution
 from zerodl.figures.catalog import draw_group
 from zerodl.figures.style import language
 from zerodl.nets import SimpleConvNet
 
 
 def test_the_books_convolution_examples():
-    np.testing.assert_array_equal(cnn.convolve(cnn.BOOK_INPUT, cnn.BOOK_FILTER), [[15, 16], [6, 15]])
-    np.testing.assert_array_equal(cnn.convolve(cnn.BOOK_INPUT, cnn.BOOK_FILTER, cnn.BOOK_BIAS),
+    x, w = convolution.BOOK_INPUT, convolution.BOOK_FILTER
+    np.testing.assert_array_equal(convolution.convolve(x, w), [[15, 16], [6, 15]])
+    np.testing.assert_array_equal(convolution.convolve(x, w, convolution.BOOK_BIAS),
                                   [[18, 19], [9, 18]])
-    np.testing.assert_array_equal(cnn.convolve(cnn.BOOK_INPUT, cnn.BOOK_FILTER, pad=1),
+    np.testing.assert_array_equal(convolution.convolve(x, w, pad=1),
                                   [[7, 12, 10, 2], [4, 15, 16, 10], [10, 6, 15, 6], [8, 10, 4, 3]])
-    assert cnn.product_sum(cnn.BOOK_INPUT, cnn.BOOK_FILTER, 0, 0) == (
+    assert convolution.product_sum(convolution.BOOK_INPUT, convolution.BOOK_FILTER, 0, 0) == (
         "1×2 + 2×0 + 3×1 + 0×0 + 1×1 + 2×2 + 3×1 + 0×0 + 1×2 = 15")
-    np.testing.assert_array_equal(cnn.max_pool(cnn.POOL_INPUT), [[2, 3], [4, 2]])
+    np.testing.assert_array_equal(convolution.max_pool(convolution.POOL_INPUT), [[2, 3], [4, 2]])
 
 
 def test_stride_2_against_a_loop():
-    image, f = cnn.STRIDE_INPUT, cnn.BOOK_FILTER
+    image, f = convolution.STRIDE_INPUT, convolution.BOOK_FILTER
     expected = [[(image[2 * i:2 * i + 3, 2 * j:2 * j + 3] * f).sum() for j in range(3)]
                 for i in range(3)]
-    np.testing.assert_array_equal(cnn.convolve(image, f, stride=2), expected)
+    np.testing.assert_array_equal(convolution.convolve(image, f, stride=2), expected)
 
 
 def test_im2col_rows_are_the_windows():
-    col = cnn.windows(cnn.BOOK_INPUT, 3)
+    col = convolution.windows(convolution.BOOK_INPUT, 3)
     assert col.shape == (4, 9)
-    np.testing.assert_array_equal(col[1], cnn.BOOK_INPUT[0:3, 1:4].ravel())
-    np.testing.assert_array_equal(col[2], cnn.BOOK_INPUT[1:4, 0:3].ravel())
-    np.testing.assert_array_equal(col @ cnn.BOOK_FILTER.ravel(), [15, 16, 6, 15])
+    np.testing.assert_array_equal(col[1], convolution.BOOK_INPUT[0:3, 1:4].ravel())
+    np.testing.assert_array_equal(col[2], convolution.BOOK_INPUT[1:4, 0:3].ravel())
+    np.testing.assert_array_equal(col @ convolution.BOOK_FILTER.ravel(), [15, 16, 6, 15])
 
 
 def test_shapes_of_the_block_diagrams_and_of_simple_convnet():
-    assert cnn.block_shapes() == {"input": (2, 3, 6, 6), "filters": (5, 3, 3, 3),
+    assert cnn_shapes.block_shapes() == {"input": (2, 3, 6, 6), "filters": (5, 3, 3, 3),
                                   "bias": (5, 1, 1), "output": (2, 5, 4, 4)}
-    assert cnn.layer_shapes(SimpleConvNet(seed=0)) == [
+    assert cnn_shapes.layer_shapes(SimpleConvNet(seed=0)) == [
         ("Conv1", (30, 24, 24)), ("Relu1", (30, 24, 24)), ("Pool1", (30, 12, 12)),
         ("Affine1", (100,)), ("Relu2", (100,)), ("Affine2", (10,))]
 

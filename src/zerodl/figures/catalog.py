@@ -13,7 +13,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from zerodl.figures import backprop, cnn, deep, learning, networks, perceptron, techniques
+from zerodl.figures import (
+    backprop,
+    cnn,
+    deep,
+    learning,
+    networks,
+    perceptron,
+    techniques,
+)
 from zerodl.figures.style import Group
 
 GROUPS: tuple[Group, ...] = (*perceptron.GROUPS, *networks.GROUPS, *learning.GROUPS,
