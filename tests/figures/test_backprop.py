@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from zerodl.figures import backprop
+from zerodl.figures import backprop, graph
 from zerodl.figures.style import language
 from zerodl.layers import AddLayer, MulLayer
 
@@ -61,9 +61,9 @@ def test_softmax_with_loss_sends_back_y_minus_t():
 
 
 def test_numbers_are_printed_short_with_a_true_minus():
-    assert backprop._num(110.00000000000001) == "110"
-    assert backprop._num(-0.19661193) == "−0.197"
-    assert backprop._num(-0.0) == "0"
+    assert graph.number(110.00000000000001) == "110"
+    assert graph.number(-0.19661193) == "−0.197"
+    assert graph.number(-0.0) == "0"
 
 
 def test_gradient_check_is_tiny_in_float64_and_not_in_float32():

@@ -14,12 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from zerodl.figures.graph import BACKWARD, LABEL_SIZE, box, canvas, edge, legend, number, op
 from zerodl.figures.style import Group, blank, plt, save_figure, tr
 from zerodl.layers import AddLayer, Affine, MulLayer, Sigmoid, SoftmaxWithLoss
-
-BACKWARD = "tab:red"
-OP_RADIUS = 0.42
-LABEL_SIZE = 14
 
 
 # -- the numbers the graphs show -------------------------------------------------------------------
@@ -110,89 +107,6 @@ def gradient_check_errors(x, t, hidden_size: int = 10, seed: int = 0) -> dict[st
             for name, dtype in (("float64", np.float64), ("float32", np.float32))}
 
 
-# -- drawing a graph -----------------------------------------------------------------------------
-def op(ax, xy, text, fontsize=16, radius=OP_RADIUS) -> tuple:
-    """A node of a computational graph; returns its centre and radius for edge()."""
-    ax.add_patch(plt.Circle(xy, radius, facecolor="white", edgecolor="black", lw=1.5, zorder=2))
-    ax.text(*xy, text, ha="center", va="center", fontsize=fontsize, zorder=3)
-    return (xy, radius)
-
-
-def box(ax, xy, text, size=(2.0, 0.9), color="#cfe3f7", fontsize=13) -> tuple:
-    """A layer drawn as a box; returns its centre and half-size for edge()."""
-    (x, y), (w, h) = xy, size
-    ax.add_patch(plt.Rectangle((x - w / 2, y - h / 2), w, h, facecolor=color, edgecolor="black",
-                               lw=1.3, zorder=2))
-    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=3)
-    return (xy, (w / 2, h / 2))
-
-
-def _end(point, direction) -> np.ndarray:
-    """Where an edge leaving `point` along `direction` crosses its node's outline."""
-    if not isinstance(point[0], tuple):  # a free end: an input or an output
-        return np.asarray(point, float)
-    centre, extent = point
-    if isinstance(extent, tuple):
-        with np.errstate(divide="ignore"):
-            reach = min(extent[0] / abs(direction[0]), extent[1] / abs(direction[1]))
-    else:
-        reach = extent
-    return np.asarray(centre, float) + direction * reach
-
-
-def _label(ax, where, normal, text, color, fontsize) -> None:
-    """A label beside an arrow, on the side `normal` points to, anchored so it never covers it."""
-    # on a sloping edge the text starts at the label point and runs away from the line
-    ha = "left" if normal[0] > 0.15 else "right" if normal[0] < -0.15 else "center"
-    va = "bottom" if normal[1] > 0.3 else "top" if normal[1] < -0.3 else "center"
-    ax.text(*where, text, ha=ha, va=va, color=color, fontsize=fontsize, zorder=4)
-
-
-def edge(ax, start, end, forward=None, backward=None, at=0.5, gap=0.09, lift=0.1,
-         fontsize=LABEL_SIZE) -> None:
-    """An edge from start to end (a node from op()/box(), or a free (x, y) point): the forward
-    arrow with its value on the left of the direction of travel and, if `backward` is given, a
-    red arrow back with the gradient on the other side. `at` places the labels along the edge."""
-    a_centre = np.asarray(start[0] if isinstance(start[0], tuple) else start, float)
-    b_centre = np.asarray(end[0] if isinstance(end[0], tuple) else end, float)
-    direction = (b_centre - a_centre) / np.linalg.norm(b_centre - a_centre)
-    a, b = _end(start, direction), _end(end, -direction)
-    normal = np.array([-direction[1], direction[0]])
-    shift = normal * gap if backward is not None else np.zeros(2)
-    ax.annotate("", xy=b + shift, xytext=a + shift,
-                arrowprops={"arrowstyle": "-|>", "lw": 1.3, "color": "black",
-                            "shrinkA": 0, "shrinkB": 0})
-    where = a + (b - a) * at
-    if forward:
-        _label(ax, where + shift + normal * lift, normal, forward, "black", fontsize)
-    if backward is not None:
-        ax.annotate("", xy=a - shift, xytext=b - shift,
-                    arrowprops={"arrowstyle": "-|>", "lw": 1.6, "color": BACKWARD,
-                                "shrinkA": 0, "shrinkB": 0})
-        _label(ax, where - shift - normal * lift, -normal, backward, BACKWARD, fontsize)
-
-
-def canvas(figsize):
-    """A figure whose one axes fills it: a graph's drawing area, set by blank()."""
-    fig, ax = plt.subplots(figsize=figsize)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99)
-    return fig, ax
-
-
-def legend(ax, xy, backward=True, fontsize=12) -> None:
-    """The line under a graph that says what its black and red numbers are."""
-    text = tr("black: forward values", "黒：順伝播の値")
-    if backward:
-        text += tr("    red: gradients flowing back", "　　赤：逆伝播で流れる微分")
-    ax.text(*xy, text, fontsize=fontsize, color="0.3")
-
-
-def _num(value, digits=3) -> str:
-    """A graph's number: as short as it is exact (110.00000000000001 -> 110, 0.19661 -> 0.197),
-    with a true minus sign."""
-    return f"{round(float(value), digits) + 0.0:g}".replace("-", "−")  # + 0.0: no "-0"
-
-
 # -- the figures ---------------------------------------------------------------------------------
 def apple_graph(path, backward: bool = True) -> None:
     """The book's first graph: 2 apples at 100, tax 1.1; with backward, each edge's gradient."""
@@ -201,13 +115,13 @@ def apple_graph(path, backward: bool = True) -> None:
     mul_apple, mul_tax = op(ax, (3.2, 2.2), "×"), op(ax, (6.6, 2.2), "×")
 
     def grad(key):
-        return _num(v[key]) if backward else None
+        return number(v[key]) if backward else None
 
     edge(ax, (0.2, 3.4), mul_apple, tr("apple 100", "りんご 100"), grad("dapple"), at=0.4)
     edge(ax, (0.2, 1.0), mul_apple, tr("apples 2", "個数 2"), grad("dapple_num"), at=0.4)
-    edge(ax, mul_apple, mul_tax, _num(v["apple_price"]), grad("dapple_price"))
+    edge(ax, mul_apple, mul_tax, number(v["apple_price"]), grad("dapple_price"))
     edge(ax, (6.6, -0.2), mul_tax, tr("tax 1.1", "消費税 1.1"), grad("dtax"), at=0.45)
-    edge(ax, mul_tax, (9.6, 2.2), _num(v["price"]), "1" if backward else None)
+    edge(ax, mul_tax, (9.6, 2.2), number(v["price"]), "1" if backward else None)
     legend(ax, (0.2, -0.75), backward)
     blank(ax, (0, 10), (-0.9, 3.9))
     save_figure(fig, path)
@@ -219,15 +133,15 @@ def shopping_graph(path) -> None:
     fig, ax = canvas((9, 5.2))
     mul_apple, mul_orange = op(ax, (3.4, 4.6), "×"), op(ax, (3.4, 1.3), "×")
     add, mul_tax = op(ax, (6.4, 2.95), "+"), op(ax, (9.2, 2.95), "×")
-    edge(ax, (0, 5.9), mul_apple, tr("apple 100", "りんご 100"), _num(v["dapple"]), at=0.3)
-    edge(ax, (0, 3.55), mul_apple, tr("apples 2", "個数 2"), _num(v["dapple_num"]), at=0.5)
-    edge(ax, (0, 2.35), mul_orange, tr("orange 150", "みかん 150"), _num(v["dorange"]), at=0.3)
-    edge(ax, (0, 0.0), mul_orange, tr("oranges 3", "個数 3"), _num(v["dorange_num"]), at=0.5)
-    edge(ax, mul_apple, add, _num(v["apple_price"]), _num(v["dapple_price"]))
-    edge(ax, mul_orange, add, _num(v["orange_price"]), _num(v["dorange_price"]))
-    edge(ax, add, mul_tax, _num(v["total"]), _num(v["dtotal"]))
-    edge(ax, (9.2, 0.6), mul_tax, tr("tax 1.1", "消費税 1.1"), _num(v["dtax"]), at=0.4)
-    edge(ax, mul_tax, (11.9, 2.95), _num(v["price"]), "1")
+    edge(ax, (0, 5.9), mul_apple, tr("apple 100", "りんご 100"), number(v["dapple"]), at=0.3)
+    edge(ax, (0, 3.55), mul_apple, tr("apples 2", "個数 2"), number(v["dapple_num"]), at=0.5)
+    edge(ax, (0, 2.35), mul_orange, tr("orange 150", "みかん 150"), number(v["dorange"]), at=0.3)
+    edge(ax, (0, 0.0), mul_orange, tr("oranges 3", "個数 3"), number(v["dorange_num"]), at=0.5)
+    edge(ax, mul_apple, add, number(v["apple_price"]), number(v["dapple_price"]))
+    edge(ax, mul_orange, add, number(v["orange_price"]), number(v["dorange_price"]))
+    edge(ax, add, mul_tax, number(v["total"]), number(v["dtotal"]))
+    edge(ax, (9.2, 0.6), mul_tax, tr("tax 1.1", "消費税 1.1"), number(v["dtax"]), at=0.4)
+    edge(ax, mul_tax, (11.9, 2.95), number(v["price"]), "1")
     legend(ax, (0, -0.75))
     blank(ax, (-0.1, 12.1), (-0.95, 6.3))
     save_figure(fig, path)
@@ -254,7 +168,7 @@ def node_backward(path, layer, symbol: str, z: str, dx: str, dy: str) -> None:
     v = node_example(layer)
     dl = r"\dfrac{\partial L}{\partial z}"
     rule = ("$x$", "$y$", f"${z}$", f"${dl} \\cdot {dx}$", f"${dl} \\cdot {dy}$", f"${dl}$")
-    example = tuple(_num(v[key]) for key in ("x", "y", "z", "dx", "dy", "dout"))
+    example = tuple(number(v[key]) for key in ("x", "y", "z", "dx", "dy", "dout"))
     name, sum_or_product = type(layer).__name__, f"{v['x']} {symbol} {v['y']}"
     title = tr(f"example ({name}): {sum_or_product}", f"例（{name}）：{sum_or_product}")
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.1))
@@ -307,8 +221,8 @@ def sigmoid_layer_graph(path, x: float = 1.0) -> None:
               ("1 + exp(−x)", "sum", "ds")]
     ends = [(0.0, row), *nodes[:-1]]
     for start, stop, (name, value, grad) in zip(ends, nodes, values, strict=True):
-        edge(ax, start, stop, f"{name}\n{_num(v[value])}", _num(v[grad]))
-    edge(ax, nodes[-1], (12.4, row), f"y\n{_num(v['y'])}", "1")
+        edge(ax, start, stop, f"{name}\n{number(v[value])}", number(v[grad]))
+    edge(ax, nodes[-1], (12.4, row), f"y\n{number(v['y'])}", "1")
     edge(ax, (2.4, 4.5), nodes[0], "−1", at=0.35)
     edge(ax, (7.4, 4.5), nodes[2], "1", at=0.35)
     for (centre, _), local in zip(nodes, ("×(−1)", "×exp(−x)", "×1", "×(−y²)"), strict=True):
@@ -316,10 +230,10 @@ def sigmoid_layer_graph(path, x: float = 1.0) -> None:
     y = v["layer_y"]
     ax.text(0.0, 0.35, tr("gray: each node multiplies the gradient by its local derivative",
                           "灰色：各ノードの局所的な微分（流れてきた微分に掛ける）"), fontsize=12, color="0.4")
-    ax.text(0.0, -0.35, tr(f"Sigmoid layer: y(1 − y) = {_num(y)} × {_num(1 - y)} = "
-                           f"{_num(v['layer_dx'])}",
-                           f"Sigmoid レイヤ：y(1 − y) = {_num(y)} × {_num(1 - y)} = "
-                           f"{_num(v['layer_dx'])}"), fontsize=LABEL_SIZE)
+    ax.text(0.0, -0.35, tr(f"Sigmoid layer: y(1 − y) = {number(y)} × {number(1 - y)} = "
+                           f"{number(v['layer_dx'])}",
+                           f"Sigmoid レイヤ：y(1 − y) = {number(y)} × {number(1 - y)} = "
+                           f"{number(v['layer_dx'])}"), fontsize=LABEL_SIZE)
     blank(ax, (-0.1, 12.6), (-0.6, 4.7))
     save_figure(fig, path)
 
@@ -363,15 +277,15 @@ def softmax_with_loss_graph(path) -> None:
                size=(2.0, 4.0), color="#fde2c8")
     for k, y in enumerate(rows):
         i = k + 1
-        edge(ax, (0.2, y), ((left, y), half_left), f"$a_{i}$ = {_num(v['a'][k])}",
-             f"$y_{i} - t_{i}$ = {_num(v['da'][k])}", at=0.5)
+        edge(ax, (0.2, y), ((left, y), half_left), f"$a_{i}$ = {number(v['a'][k])}",
+             f"$y_{i} - t_{i}$ = {number(v['da'][k])}", at=0.5)
         edge(ax, ((left, y), half_left), ((right, y), half_right),
-             f"$y_{i}$ = {_num(v['y'][k])}",
-             f"$-t_{i}/y_{i}$ = {_num(v['dy'][k])}")
+             f"$y_{i}$ = {number(v['y'][k])}",
+             f"$-t_{i}/y_{i}$ = {number(v['dy'][k])}")
     onehot = ", ".join(f"{t:g}" for t in v["t"])
     edge(ax, (right, -0.2), loss, tr(f"label t = ({onehot})", f"正解ラベル t = ({onehot})"),
          at=0.4)
-    edge(ax, loss, (12.2, 2.7), f"$L$ = {_num(v['loss'])}", "1", at=0.5)
+    edge(ax, loss, (12.2, 2.7), f"$L$ = {number(v['loss'])}", "1", at=0.5)
     blank(ax, (0, 12.4), (-0.4, 4.9))
     save_figure(fig, path)
 
