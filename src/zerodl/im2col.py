@@ -4,7 +4,12 @@ im2col lays every filter-sized patch of the input out as one row, so that a conv
 `col @ W.reshape(FN, -1).T`. col2im is its exact adjoint: it adds each row back onto the pixels
 it came from (where patches overlap, contributions add up).
 
-Shapes: input (N, C, H, W) <-> col (N*OH*OW, C*FH*FW), with OH = (H + 2*pad - FH)//stride + 1.
+Shapes: input (N, C, H, W) <-> col (N*OH*OW, C*FH*FW), with OH = (H + 2*pad - FH)//stride + 1,
+the columns in the book's (channel, filter row, filter column) order.
+
+The Convolution layer builds the same matrix another way: patches() gives every patch as a
+view of one padded copy, and patch_matrix() copies it with its columns in (filter row, filter
+column, channel) order, in which a patch is a few long runs of memory (see padded()).
 """
 
 from __future__ import annotations

@@ -37,7 +37,10 @@ class Layer:
 
 
 class MulLayer(Layer):
-    """The multiplication node of a computational graph: out = x * y."""
+    """The multiplication node of a computational graph: out = x * y.
+
+    d(out)/dx = y and d(out)/dy = x, so backward swaps the inputs: forward keeps x and y.
+    """
 
     def forward(self, x, y):
         self.x, self.y = x, y
@@ -49,7 +52,10 @@ class MulLayer(Layer):
 
 
 class AddLayer(Layer):
-    """The addition node of a computational graph: out = x + y."""
+    """The addition node of a computational graph: out = x + y.
+
+    d(out)/dx = d(out)/dy = 1, so backward passes dout on unchanged and forward keeps nothing.
+    """
 
     def forward(self, x, y):
         return x + y
@@ -60,12 +66,17 @@ class AddLayer(Layer):
 
 
 class Relu(Layer):
-    """max(0, x): any shape -> same shape."""
+    """y = max(0, x): any shape -> same shape.
+
+    dy/dx is 1 where x > 0 and 0 elsewhere: the gradient passes where the unit was on, and
+    stops where it was off. Forward keeps its output y, since y > 0 exactly where x > 0.
+
+    Speed: the book keeps the mask x <= 0 and zeroes through it with where(); multiplying by
+    y > 0 gives the same numbers several times faster, and keeping y, which the next layer holds
+    anyway, saves a pass over x and the mask's memory.
+    """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        # The book keeps the mask x <= 0 and zeroes through it with where(). Multiplying by
-        # out > 0 (where x > 0) gives the same numbers several times faster, and keeping the
-        # output, which the next layer holds anyway, saves a pass over x and the mask's memory.
         self.out = get_array_module(x).maximum(x, 0).astype(x.dtype, copy=False)
         return self.out
 
@@ -74,7 +85,10 @@ class Relu(Layer):
 
 
 class Sigmoid(Layer):
-    """1 / (1 + exp(-x)): any shape -> same shape."""
+    """y = 1 / (1 + exp(-x)): any shape -> same shape.
+
+    dy/dx = y (1 - y): the derivative is written with the output alone, so forward keeps y.
+    """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.out = sigmoid(x)
@@ -85,7 +99,10 @@ class Sigmoid(Layer):
 
 
 class Tanh(Layer):
-    """tanh(x): any shape -> same shape."""
+    """y = tanh(x): any shape -> same shape.
+
+    dy/dx = 1 - y^2, written with the output alone, so forward keeps y.
+    """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.out = get_array_module(x).tanh(x)
@@ -96,7 +113,12 @@ class Tanh(Layer):
 
 
 class Affine(Layer):
-    """x W + b: (N, ...) -> (N, M), with W (D, M) where D is the product of x's trailing dims."""
+    """Y = X W + B: (N, D) -> (N, M), with W (D, M) and b (M,); an input (N, C, H, W) is
+    flattened to (N, C*H*W) first.
+
+    dX = dY W^T (N, D), dW = X^T dY (D, M), db = the sum of dY over the batch (M,): the
+    gradient of W needs the input, so forward keeps X (and its shape, to give dX the same).
+    """
 
     param_names = ("W", "b")
 
@@ -122,7 +144,12 @@ class Affine(Layer):
 
 
 class SoftmaxWithLoss(Layer):
-    """Softmax then cross-entropy: scores (N, C) and labels (N,) or one-hot (N, C) -> mean loss."""
+    """Softmax then cross-entropy: scores (N, C) and labels t, (N,) or one-hot (N, C) -> the
+    mean loss L = -(1/N) sum_n log y[n, t_n], where y = softmax(scores).
+
+    dL/d(scores) = (y - t) / N: the two functions together have the simplest gradient of all,
+    which is why they are one layer. Forward keeps y and the labels.
+    """
 
     def forward(self, x: np.ndarray, t) -> float:
         xp = get_array_module(x)

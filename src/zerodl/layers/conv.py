@@ -11,10 +11,18 @@ from zerodl.parallel import batch_slices, map_chunks
 
 
 class Convolution(Layer):
-    """Filters W (FN, C, FH, FW) and biases b (FN,): (N, C, H, W) -> (N, FN, OH, OW).
+    """Filters W (FN, C, FH, FW) and biases b (FN,): (N, C, H, W) -> (N, FN, OH, OW), with
+    OH = (H + 2 pad - FH) / stride + 1 (and OW likewise).
 
-    The book's method: im2col lays the patches out as a matrix and one product with the filters
-    does the convolution. What differs here changes no result beyond rounding:
+        out[n, f, i, j] = b[f] + sum over c, y, x of W[f, c, y, x] * x[n, c, i*s + y, j*s + x]
+
+    (x padded by `pad` zeros). As in the book, im2col lays every FH x FW x C patch out as a
+    row of a matrix, and one product with the filters as columns computes all of them:
+    (N*OH*OW, C*FH*FW) @ (C*FH*FW, FN). Backward turns the same product around: dW is
+    patches^T @ dout, db the sum of dout over every pixel, dx col2im(dout @ W^T). Forward keeps
+    the input (its padded patches), which dW needs.
+
+    Speed. What differs from the book changes no result beyond rounding:
 
     * Arrays are laid out pixel by pixel, (N, H, W, C) in memory, and passed on as (N, C, H, W)
       views. A patch row is then a run of FW*C neighbouring values, where the book's layout has
@@ -137,11 +145,18 @@ class Convolution(Layer):
 
 
 class Pooling(Layer):
-    """Max pooling over pool_h x pool_w windows: (N, C, H, W) -> (N, C, OH, OW).
+    """Max pooling over pool_h x pool_w windows: (N, C, H, W) -> (N, C, OH, OW), each channel
+    on its own: out[n, c, i, j] = the max of x[n, c] over window (i, j).
+
+    The gradient of a max goes to the one input that won it, and to no other: forward keeps x
+    and out, from which backward finds each window's winner (the first, where several tie).
 
     The book's way, which works for any stride and padding: im2col lays each window out as a
     row, and the max is taken along rows. Padding is filled with -inf, so a padded border never
     wins the max (the book pads with 0, which is wrong for negative inputs).
+
+    Speed: when the windows tile the input (2x2, stride 2), the max is a running maximum over
+    strided views of x, with no window copied out, a few images at a time on every core.
     """
 
     shares_cores = True
@@ -172,7 +187,6 @@ class Pooling(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         out_shape = self._output_shape(x)
-        N, C, H, W = x.shape
         if self._tiles(x.shape):
             # Fast path, same result: a running max over the window's positions, each position a
             # strided view of the input, so no window is ever copied out; a few images at a
@@ -191,11 +205,14 @@ class Pooling(Layer):
             map_chunks(pool, batch_slices(x, self.chunk_bytes))
             self.x, self.out = x, out
             return out
-        windows = im2col(x.reshape(N * C, 1, H, W), self.pool_h, self.pool_w, self.stride,
-                         self.pad, pad_value=-np.inf)
-        self.arg_max = windows.argmax(axis=1)
-        out = windows[get_array_module(x).arange(windows.shape[0]), self.arg_max]
-        return out.reshape(out_shape)
+        self.x, self.out = x, self._windows(x).max(axis=1).reshape(out_shape)
+        return self.out
+
+    def _windows(self, x: np.ndarray) -> np.ndarray:
+        """Each channel's windows as rows: (N*C*OH*OW, pool_h*pool_w), padded with -inf."""
+        N, C, H, W = x.shape
+        return im2col(x.reshape(N * C, 1, H, W), self.pool_h, self.pool_w, self.stride,
+                      self.pad, pad_value=-np.inf)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         xp = get_array_module(dout)
@@ -227,14 +244,17 @@ class Pooling(Layer):
 
             map_chunks(unpool, batch_slices(dx, self.chunk_bytes))
             return dx
+        winners = self._windows(self.x).argmax(axis=1)
         dwin = xp.zeros((dout.size, self.pool_h * self.pool_w), dtype=dout.dtype)
-        dwin[xp.arange(dout.size), self.arg_max] = dout.reshape(-1)
+        dwin[xp.arange(dout.size), winners] = dout.reshape(-1)
         dx = col2im(dwin, (N * C, 1, H, W), self.pool_h, self.pool_w, self.stride, self.pad)
         return dx.reshape(N, C, H, W)
 
 
 class AvgPooling(Pooling):
-    """Average pooling: (N, C, H, W) -> (N, C, OH, OW); padding counts as zeros."""
+    """Average pooling: (N, C, H, W) -> (N, C, OH, OW), out = the mean of each window (padding
+    counts as zeros). Every input of a window gets dout / (pool_h * pool_w): backward needs only
+    x's shape."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         out_shape = self._output_shape(x)
@@ -252,7 +272,8 @@ class AvgPooling(Pooling):
 
 
 class Flatten(Layer):
-    """(N, ...) -> (N, D)."""
+    """(N, ...) -> (N, D), D the product of the trailing dimensions; backward reshapes dout
+    back to the input's shape, which forward keeps."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x_shape = x.shape
