@@ -120,6 +120,8 @@ def book_template(book: Path, dataset: Path, work: Path, env: dict) -> Path:
 def run_one(side: str, script: str, source: Path, args, env: dict) -> dict:
     figures = args.work / "figures" / side / Path(script).parent
     figures.mkdir(parents=True, exist_ok=True)
+    for stale in figures.glob(f"{Path(script).stem}-*.png"):  # an earlier run's
+        stale.unlink()
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         repo = Path(tmp) / "repo"
         shutil.copytree(source, repo)
@@ -144,10 +146,19 @@ def environment(threads: int) -> dict:
     return env
 
 
-def run(args) -> None:
-    results = json.loads(args.json.read_text()) if args.json.is_file() else {}
+def record(path: Path, side: str, script: str, result: dict, args) -> None:
+    """Merge one script's result into the JSON file, read afresh: another run of this
+    benchmark (the other side, a long script on its own) may have written it meanwhile."""
+    results = json.loads(path.read_text()) if path.is_file() else {}
     results.update(machine=platform.platform(), python=platform.python_version(),
                    cores=os.cpu_count(), threads=args.threads, dataset=str(args.dataset))
+    results.setdefault(side, {})[script] = result
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(results, indent=1) + "\n")
+    temporary.replace(path)
+
+
+def run(args) -> None:
     env = environment(args.threads)
     args.work.mkdir(parents=True, exist_ok=True)
     sides = ("book", "zerodl") if args.side == "both" else (args.side,)
@@ -159,8 +170,7 @@ def run(args) -> None:
             result = run_one(side, script, source, args, env)
             print(f"exit {result['exit']}, {result['cpu_s']} s CPU, {result['wall_s']} s wall:"
                   f" {' | '.join(result['result'])[:100]}", flush=True)
-            results.setdefault(side, {})[script] = result
-            args.json.write_text(json.dumps(results, indent=1) + "\n")
+            record(args.json, side, script, result, args)
 
 
 def table(args) -> None:

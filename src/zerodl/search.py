@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import socket
 import threading
+import time
 import uuid
 import warnings
 from contextlib import contextmanager
@@ -103,16 +104,34 @@ def _experimental_features():
         yield
 
 
+def _open_database(url: str, heartbeat: int, attempts: int = 5):
+    """Optuna's storage in the database at `url`. Workers that meet a new database at the same
+    moment all create Optuna's tables: the losers of that race get a duplicate-key error from
+    the database, and find the tables made when they try again."""
+    import sqlalchemy.exc
+
+    optuna = require_optuna()
+
+    def storage():
+        # heartbeats let other workers tell a running trial from one whose worker died
+        with _experimental_features():
+            return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat,
+                                              grace_period=GRACE_HEARTBEATS * heartbeat)
+
+    for attempt in range(attempts - 1):
+        try:
+            return storage()
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            time.sleep(0.2 * (attempt + 1))
+    return storage()
+
+
 def storage_for(config: SearchConfig):
     optuna = require_optuna()
     if config.storage:
         url = database_url(config.storage)
         try:
-            # heartbeats let other workers tell a running trial from one whose worker died
-            with _experimental_features():
-                return optuna.storages.RDBStorage(
-                    url, heartbeat_interval=config.heartbeat,
-                    grace_period=GRACE_HEARTBEATS * config.heartbeat)
+            return _open_database(url, config.heartbeat)
         except ModuleNotFoundError as e:
             raise ZerodlError(f"--storage {config.storage}: no driver for this database ({e.name}"
                               " is not installed; for PostgreSQL: pip install 'zerodl[cluster]')"
@@ -282,12 +301,18 @@ def _worker(config_dict: dict, stream: tuple[int, ...]) -> None:
         return sum(1 for t in study.get_trials(deepcopy=False)
                    if t.state != FAIL and (before is None or t.number < before))
 
+    heartbeat = getattr(storage, "heartbeat_interval", None)
     while True:
         fail_abandoned_trials(study)
         # read again every time: a command that joins raises the target
         target = target_trials(study)
         if counted() >= target:
-            break
+            finished = len(completed(study))
+            if finished >= target or not heartbeat:
+                break
+            # the rest are running elsewhere: wait until they finish, or go silent and fail
+            time.sleep(heartbeat)
+            continue
         with warnings.catch_warnings():
             # Optuna's own heartbeat runs inside Study.optimize; ours runs around ask and tell
             warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)

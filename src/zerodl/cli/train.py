@@ -7,6 +7,7 @@ import json
 import math
 import platform
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -26,8 +27,11 @@ from zerodl.cli.common import (
     plural,
     real,
 )
+from zerodl.cli.mpi import run_on_ranks
 from zerodl.datasets import find_dataset, split_validation
+from zerodl.datasets.mnist import DatasetLocation
 from zerodl.datasets.sources import FILES
+from zerodl.distributed import Communicator, DistributedTrainer, world
 from zerodl.init import SCALE_NAMES
 from zerodl.io import save_model
 from zerodl.nets import build_model, convert_dtype
@@ -98,6 +102,10 @@ def add_parser(sub, parents) -> None:
                    help="float64: train in double precision, as the book's code does; float16:"
                    " train in float32, then also save a half-precision model and report its"
                    " accuracy")
+    p.add_argument("--distributed", action="store_true",
+                   help="one rank of a data-parallel run: mpiexec -n N zerodl train ..."
+                   " --distributed shares each batch among N processes (pip install"
+                   " 'zerodl[cluster]')")
     add_device_option(p)
     add_data_options(p, dataset=True)
     p.set_defaults(func=run)
@@ -161,7 +169,7 @@ def _file_md5(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_run_record(out: Path, args, network, lr: float) -> None:
+def write_run_record(out: Path, args, network, lr: float, ranks: int) -> None:
     """run.json: what is needed to trace a result: versions, seed, config, data checksums."""
     location = find_dataset(args.dataset, args.data_dir, download=False)
     command = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
@@ -169,7 +177,7 @@ def write_run_record(out: Path, args, network, lr: float) -> None:
     record = {
         "zerodl": __version__, "numpy": np.__version__, "python": platform.python_version(),
         "platform": platform.platform(), "started": datetime.now().isoformat(timespec="seconds"),
-        "seed": args.seed, "command": {**command, "lr": lr},
+        "seed": args.seed, "command": {**command, "lr": lr}, "ranks": ranks,
         "model": network.model_name, "model_config": network.config(),
         "dataset": {"name": location.name, "path": str(location.path), "source": location.source,
                     "md5": {f: _file_md5(location.path / f) for f in FILES}},
@@ -177,7 +185,20 @@ def write_run_record(out: Path, args, network, lr: float) -> None:
     atomic_write_bytes(out / "run.json", (json.dumps(record, indent=2) + "\n").encode())
 
 
-def run(args) -> int:
+@dataclass
+class Prepared:
+    """What a run decides before it trains: its folder, its data and what a model file records
+    of the data. Made once (on rank 0 of a distributed run, and sent to the others)."""
+
+    out: Path
+    lr: float
+    train: tuple
+    test: tuple
+    val: tuple
+    location: DatasetLocation
+
+
+def prepare(args) -> Prepared:
     if args.resume and args.out is None:
         raise UsageError("--resume needs --out DIR, the run folder to continue")
     out = args.out if args.out is not None else Path("runs") / (
@@ -189,37 +210,55 @@ def run(args) -> int:
         raise UsageError(f"{out} already holds a run: add --resume to continue it, or choose"
                          " another --out")
     check_model_options(args)
-    lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
-    target = device(args)
-    conv = args.model in CONV_MODELS
-    (x_train, t_train), (x_test, t_test) = load_dataset(args, flatten=not conv)
-    location = find_dataset(args.dataset, args.data_dir, download=False)
-    meta = location.metadata()
-    x_val = t_val = None
+    train, test = load_dataset(args, flatten=args.model not in CONV_MODELS)
+    val = (None, None)
     if args.val_split:
-        (x_train, t_train), (x_val, t_val) = split_validation(x_train, t_train, args.val_split,
-                                                              args.seed)
+        train, val = split_validation(*train, args.val_split, args.seed)
+    return Prepared(out, args.lr if args.lr is not None else DEFAULT_LR[args.optimizer], train,
+                    test, val, find_dataset(args.dataset, args.data_dir, download=False))
+
+
+def run(args) -> int:
+    if not args.distributed:
+        return train_on(args, None)
+    comm = world()
+    return run_on_ranks(comm, lambda: train_on(args, comm))
+
+
+def train_on(args, comm: Communicator | None) -> int:
+    """Train as the options say: in this process, or as one rank of a distributed run (whose
+    rank 0 alone writes the run folder and prints; the others' output goes nowhere)."""
+    run_ = prepare(args) if comm is None else comm.from_root(lambda: prepare(args))
+    root = comm is None or comm.is_root
+    target = device(args)
+    (x_train, t_train), (x_test, t_test), (x_val, t_val) = run_.train, run_.test, run_.val
+    meta = run_.location.metadata()
     config = model_config(args, x_train.shape[1:], len(meta["classes"]))
     network = build_model(args.model, config, DTYPES[args.dtype], seed=args.seed).to(target)
     if not args.quiet:
         print(f"data: {args.dataset}, {len(x_train)} training and {len(x_test)} test images from"
-              f" {location.path} ({location.source})")
+              f" {run_.location.path} ({run_.location.source})"
+              + (f"; {comm.size} ranks share each batch" if comm is not None else ""))
         print_summary(network, x_train[:1])
-    trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=args.epochs,
-                      mini_batch_size=args.batch_size, optimizer=args.optimizer,
-                      optimizer_param={"lr": lr}, x_val=x_val, t_val=t_val, seed=args.seed,
-                      out_dir=out, verbose=not args.quiet, metadata=meta)
-    if not args.resume:
-        out.mkdir(parents=True, exist_ok=True)
-        write_run_record(out, args, network, lr)
+    options = {"epochs": args.epochs, "mini_batch_size": args.batch_size,
+               "optimizer": args.optimizer, "optimizer_param": {"lr": run_.lr}, "x_val": x_val,
+               "t_val": t_val, "seed": args.seed, "out_dir": run_.out, "verbose": not args.quiet,
+               "metadata": meta}
+    trainer = (Trainer(network, x_train, t_train, x_test, t_test, **options) if comm is None
+               else DistributedTrainer(network, x_train, t_train, x_test, t_test, comm=comm,
+                                       **options))
+    if root and not args.resume:
+        run_.out.mkdir(parents=True, exist_ok=True)
+        write_run_record(run_.out, args, network, run_.lr, 1 if comm is None else comm.size)
     start = time.perf_counter()
     trainer.train(resume=args.resume)
     wall = time.perf_counter() - start
+    out = run_.out
     print(f"test accuracy {trainer.final_test_acc:.4f} ({args.model} on {args.dataset},"
           f" {plural(args.epochs, 'epoch')}, {wall:.1f} s)")
     print(f"model: {out / 'model.safetensors'}  curves: {out / 'curves.png'}"
           f"  history: {out / 'metrics.csv'}")
-    if args.dtype == "float16":
+    if args.dtype == "float16" and root:
         half = convert_dtype(network, np.float16)
         save_model(half, out / "model-float16.safetensors", **meta)
         accuracy = half.accuracy(x_test.astype(np.float16), t_test)
