@@ -67,10 +67,10 @@ def test_killed_search_with_two_workers_resumes_to_its_target(tmp_path, mnist10k
 
 
 def test_worker_processes_get_capped_blas_and_zerodl_threads(monkeypatch):
-    from zerodl.search import _blas_threads
+    from zerodl.search.study import blas_threads
 
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "7")
     monkeypatch.delenv("ZERODL_NUM_THREADS", raising=False)
-    with _blas_threads(1):
+    with blas_threads(1):
         assert os.environ["ZERODL_NUM_THREADS"] == os.environ["OPENBLAS_NUM_THREADS"] == "1"
     assert os.environ["OPENBLAS_NUM_THREADS"] == "7" and "ZERODL_NUM_THREADS" not in os.environ
