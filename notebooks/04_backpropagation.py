@@ -287,7 +287,7 @@ for key, error in gradient_check(broken, x, t).items():
 # 勾配が速く求まるようになったので、隠れ層 50 の本のネットワークを `Trainer` で学習させる。`Trainer` は毎エポック訓練データを並べ替えてミニバッチに分け、`loss_and_gradient`（順伝播と逆伝播）と重みの更新を繰り返す。zerodl の `plot_learning_curves` は、`Trainer` の記録から損失と認識精度の曲線を描く。
 
 # %%
-from zerodl.figures.training import plot_learning_curves
+from zerodl.plotting import plot_learning_curves
 from zerodl.trainer import Trainer
 
 net = TwoLayerNet(input_size=784, hidden_size=50, output_size=10, seed=0)

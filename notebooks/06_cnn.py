@@ -201,8 +201,8 @@ show(simple_convnet_figure)
 # %%
 from zerodl.datasets import load_mnist
 from zerodl.figures.cnn import plot_accuracy
-from zerodl.figures.style import tr
 from zerodl.nets import SimpleConvNet
+from zerodl.plotting import tr
 from zerodl.trainer import Trainer
 
 (x_train, t_train), (x_test, t_test) = load_mnist(flatten=False)

@@ -16,7 +16,7 @@ from pathlib import Path
 from IPython import get_ipython
 from IPython.display import Image, display
 
-from zerodl.figures.style import language
+from zerodl.plotting import language
 
 LANGUAGE = "ja"
 

@@ -29,8 +29,8 @@ def _japanese_font(monkeypatch):
     """Japanese figures need Noto Sans CJK JP (Debian's fonts-noto-cjk). Where it is missing, a
     test that draws one is skipped; in CI (ZERODL_REQUIRE_SLIDES=1, set by .ci/run with the
     fonts installed) it fails instead."""
+    from zerodl import plotting as style
     from zerodl.errors import ZerodlError
-    from zerodl.figures import style
 
     try:
         style.require_cjk_font()

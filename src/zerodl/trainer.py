@@ -275,7 +275,7 @@ class Trainer:
             f"{i + 1},{loss!r}\n" for i, loss in enumerate(self.train_loss_list))
         atomic_write_bytes(self.out_dir / "loss.csv", losses.encode())
         if plot:
-            from zerodl.figures.training import plot_learning_curves
+            from zerodl.plotting import plot_learning_curves
 
             plot_learning_curves(self.history(), self.out_dir / "curves.png")
 

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from zerodl.figures import backprop, graph
-from zerodl.figures.style import language
 from zerodl.layers import AddLayer, MulLayer
+from zerodl.plotting import language
 
 
 def test_the_shopping_graph_forward_and_backward():

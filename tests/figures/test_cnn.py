@@ -5,8 +5,8 @@ from PIL import Image
 
 from zerodl.figures import cnn, cnn_shapes, convolution
 from zerodl.figures.catalog import draw_group
-from zerodl.figures.style import language
 from zerodl.nets import SimpleConvNet
+from zerodl.plotting import language
 
 
 def test_the_books_convolution_examples():

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from zerodl.figures import learning
-from zerodl.figures.style import language
 from zerodl.nets import TwoLayerNet
+from zerodl.plotting import language
 
 
 def test_the_books_functions():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from zerodl.figures import networks
-from zerodl.figures.style import language
+from zerodl.plotting import language
 
 DIAGRAMS = [networks.perceptron_with_bias, networks.neuron, networks.three_layer_network,
             networks.three_layer_matrices, networks.dot_product_shapes, networks.mnist_shapes]

@@ -10,8 +10,8 @@ from PIL import Image
 from zerodl.errors import ConvergenceError
 from zerodl.figures.catalog import draw_group
 from zerodl.figures.perceptron import GROUPS, TARGETS, equation, learning_history
-from zerodl.figures.style import language
 from zerodl.perceptron import AND_GATE, NAND_GATE, TRUTH_TABLE_INPUTS, Perceptron
+from zerodl.plotting import language
 
 SEEDS = {"01_perceptron/perceptron.png", "01_perceptron/xor_gate.png",
          *(f"02_neural_network/graph_{gate}.png" for gate in ("and", "or", "nand", "xor"))}

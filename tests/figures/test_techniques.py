@@ -3,8 +3,8 @@ import hashlib
 import pytest
 
 from zerodl.figures.catalog import draw_group
-from zerodl.figures.style import language
 from zerodl.figures.techniques import GROUPS
+from zerodl.plotting import language
 
 BY_NAME = {g.name: g for g in GROUPS}
 

@@ -56,7 +56,7 @@ def figure_dataset(args) -> str:
 def run(args) -> int:
     # matplotlib is imported only by commands that draw: it is the slowest import of all
     from zerodl.figures.catalog import draw_group, select
-    from zerodl.figures.style import language
+    from zerodl.plotting import language
 
     out = Path(args.out)
     lang = args.lang or ("ja" if args.layout == "seed" else "en")

@@ -35,7 +35,7 @@ def train_accuracy(scale: float, use_batchnorm: bool, x, t, epochs: int, seed: i
 
 def run(out_dir, full: bool = False, seed: int = 0, dataset: str = "mnist", data_dir=None,
         download: bool = True, epochs: int | None = None, **_) -> dict:
-    from zerodl.figures.style import plt, save_figure, tr
+    from zerodl.plotting import plt, save_figure, tr
 
     (x, t), _ = load_data(dataset, data_dir, download)
     x, t = x[:1000], t[:1000]

@@ -22,11 +22,3 @@ def train_iterations(network, x, t, optimizer, iterations: int, batch_size: int,
         optimizer.update(network.params, grads)
         losses.append(loss)
     return losses
-
-
-def smooth(values, window: int = 20) -> np.ndarray:
-    """Moving average, for loss curves that are readable at a glance."""
-    values = np.asarray(values, dtype=np.float64)
-    if values.size < window:
-        return values
-    return np.convolve(values, np.ones(window) / window, mode="valid")

@@ -16,7 +16,7 @@ TOP = 5
 def plot_trials(trials, path, top: int = TOP) -> None:
     """Validation accuracy against the learning rate and against the weight decay, log axes;
     the `top` best trials in red."""
-    from zerodl.figures.style import plt, save_figure, tr
+    from zerodl.plotting import plt, save_figure, tr
 
     best = {t.number for t in sorted(trials, key=lambda t: t.value, reverse=True)[:top]}
     colors = ["tab:red" if t.number in best else "tab:blue" for t in trials]

@@ -61,7 +61,7 @@ def _contours(ax, xlim, ylim):
 
 def plot_gradients(path) -> None:
     """The book's figure 6-2: the arrows of -grad f, which point across the valley, not to (0, 0)."""
-    from zerodl.figures.style import plt, save_figure, tr
+    from zerodl.plotting import plt, save_figure, tr
 
     fig, ax = plt.subplots(figsize=(8, 4.5))
     _contours(ax, (-10, 10), (-5, 5))
@@ -81,7 +81,7 @@ def plot_gradients(path) -> None:
 
 def plot_paths(paths: dict[str, np.ndarray], results: dict, path) -> None:
     """One panel per optimizer: its path over the contours of f."""
-    from zerodl.figures.style import plt, save_figure, tr
+    from zerodl.plotting import plt, save_figure, tr
 
     fig, axes = plt.subplots(2, 3, figsize=(10, 4.8))
     for ax, (name, points) in zip(axes.ravel(), paths.items(), strict=True):

@@ -39,7 +39,7 @@ def summary(train, test) -> dict:
 
 def plot_overfit(curves, path) -> None:
     """The book's figure 6-20: the training accuracy reaches 100 %, the test accuracy does not."""
-    from zerodl.figures.style import plt, save_figure, tr
+    from zerodl.plotting import plt, save_figure, tr
 
     train, test = curves
     fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -58,7 +58,7 @@ def plot_overfit(curves, path) -> None:
 
 def plot_regularised(labels: tuple[str, str], plain, regularised, path) -> None:
     """Left: the regularised net's accuracies over the plain net's (grey); right: the gaps."""
-    from zerodl.figures.style import plt, save_figure, tr
+    from zerodl.plotting import plt, save_figure, tr
 
     label = tr(*labels)
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 4))

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from zerodl.figures.graph import BACKWARD, LABEL_SIZE, box, canvas, edge, legend, number, op
-from zerodl.figures.style import Group, blank, plt, save_figure, tr
+from zerodl.figures.group import Group
 from zerodl.layers import AddLayer, Affine, MulLayer, Sigmoid, SoftmaxWithLoss
+from zerodl.plotting import blank, plt, save_figure, tr
 
 
 # -- the numbers the graphs show -------------------------------------------------------------------

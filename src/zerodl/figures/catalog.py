@@ -22,7 +22,7 @@ from zerodl.figures import (
     perceptron,
     techniques,
 )
-from zerodl.figures.style import Group
+from zerodl.figures.group import Group
 
 GROUPS: tuple[Group, ...] = (*perceptron.GROUPS, *networks.GROUPS, *learning.GROUPS,
                              *backprop.GROUPS, *techniques.GROUPS, *cnn.GROUPS, *deep.GROUPS)

@@ -25,7 +25,8 @@ from zerodl.figures.convolution import (
     padding_figure,
     stride_figure,
 )
-from zerodl.figures.style import Group, plt, save_figure, tr
+from zerodl.figures.group import Group
+from zerodl.plotting import plt, save_figure, tr
 
 
 def filter_mosaic(W: np.ndarray, columns: int) -> np.ndarray:

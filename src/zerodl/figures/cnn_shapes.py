@@ -16,7 +16,7 @@ from zerodl.figures.convolution import (
     data_names,
     symbol,
 )
-from zerodl.figures.style import plt, save_figure, tr
+from zerodl.plotting import plt, save_figure, tr
 
 # -- 3-D and 4-D data -------------------------------------------------------------------------
 # the shapes of the block diagrams: N images of C channels, FN filters

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zerodl.figures.style import blank, plt, save_figure, tr
+from zerodl.plotting import blank, plt, save_figure, tr
 
 # the book's worked examples: a 4x4 input and a 3x3 filter (bias 3), and a 4x4 pooling input
 BOOK_INPUT = np.array([[1, 2, 3, 0], [0, 1, 2, 3], [3, 0, 1, 2], [2, 3, 0, 1]])

@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from zerodl.figures.style import Group, blank, plt, save_figure, tr
+from zerodl.figures.group import Group
 from zerodl.layers import Affine, Convolution
+from zerodl.plotting import blank, plt, save_figure, tr
 
 CONV_COLOR, POOL_COLOR, AFFINE_COLOR = "#fde2c8", "#cfe3f7", "#e3e3e3"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zerodl.figures.style import plt, tr
+from zerodl.plotting import plt, tr
 
 BACKWARD = "tab:red"
 OP_RADIUS = 0.42

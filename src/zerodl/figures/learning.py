@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from zerodl.figures.style import Group, blank, plt, save_figure, tr
+from zerodl.figures.group import Group
 from zerodl.gradient import gradient_descent, numerical_diff, numerical_gradient
+from zerodl.plotting import blank, plt, save_figure, tr
 
 # Boxes of the approaches diagram: what people design, and what is learned from data.
 HUMAN, LEARNED = "#dddddd", "white"

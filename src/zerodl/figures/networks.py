@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from zerodl.figures.style import Group, arrow, blank, node, plt, save_figure, tr
+from zerodl.figures.group import Group
 from zerodl.functions import relu, sigmoid, softmax, step_function
+from zerodl.plotting import arrow, blank, node, plt, save_figure, tr
 
 HIDDEN = "#fde2c8"   # units that compute a weighted sum and an activation
 OUTPUT = "#cfe3f7"

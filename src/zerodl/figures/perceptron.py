@@ -18,8 +18,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from zerodl.errors import ConvergenceError
-from zerodl.figures.style import Group, arrow, blank, node, plt, save_figure, tr
+from zerodl.figures.group import Group
 from zerodl.perceptron import AND_GATE, NAND_GATE, OR_GATE, TRUTH_TABLE_INPUTS, XOR, Perceptron
+from zerodl.plotting import arrow, blank, node, plt, save_figure, tr
 
 GATES = {"AND": AND_GATE, "OR": OR_GATE, "NAND": NAND_GATE}
 TARGETS = {**{name: gate.predict(TRUTH_TABLE_INPUTS) for name, gate in GATES.items()},

@@ -6,7 +6,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from zerodl.figures.style import Group, blank, plt, save_figure
+from zerodl.figures.group import Group
+from zerodl.plotting import blank, plt, save_figure
 
 # name, fill colour: a net with Batch Normalization, as the book's figure 6-17 draws it
 BATCHNORM_LAYERS = (("Affine", "#cfe3f7"), ("Batch\nNorm", "#fde2c8"), ("ReLU", "#eeeeee"),

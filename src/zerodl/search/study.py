@@ -182,12 +182,15 @@ def run_search(config: SearchConfig, resume: bool = False):
             study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
     fail_abandoned_trials(study)
     command = uuid.uuid4().hex[:12]
+    earlier = sum(1 for k in study.user_attrs if k.startswith(CONTRIBUTION))
     study.set_user_attr(CONTRIBUTION + command, config.trials)
     # Failed trials do not count: the study ends with its target of finished ones.
     if len(completed(study)) < target_trials(study):
-        # the streams: this command's (random: commands on many machines start at once), then
-        # the worker's
-        key = int(command, 16)
+        # the streams: this command's, then the worker's. Commands on many machines may start
+        # at the same moment, so on a shared database each takes a random stream; on one
+        # machine's journal the commands come one after another, and the same seed gives the
+        # same search
+        key = int(command, 16) if config.storage else earlier
         if config.workers <= 1:
             _worker(asdict(config), (key, 0))
         else:

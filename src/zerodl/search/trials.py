@@ -98,7 +98,7 @@ def best_trials(study, n: int = 5) -> list:
 
 def plot_search(study, path) -> None:
     """Validation accuracy over (learning rate, weight decay), log axes."""
-    from zerodl.figures.style import plt, save_figure
+    from zerodl.plotting import plt, save_figure
 
     trials = completed(study)
     lr = [t.params["lr"] for t in trials]
