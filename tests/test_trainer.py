@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from zerodl.errors import DivergenceError
+from zerodl.errors import DivergenceError, ModelFileError
+from zerodl.io import read_tensors, write_tensors
 from zerodl.nets import MultiLayerNet, TwoLayerNet, load_model
 from zerodl.trainer import Trainer, TrainingInterrupted
 
@@ -162,6 +163,26 @@ def test_resume_refuses_a_checkpoint_of_another_architecture(tmp_path):
     other = Trainer(TwoLayerNet(12, 5, 4), x, t, x, t, epochs=1, verbose=False, out_dir=tmp_path)
     with pytest.raises(Exception, match="checkpoint is for model mlp"):
         other.train(resume=True)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda state: state.pop("rng"),
+    lambda state: state["optimizer"].pop("slots"),
+    lambda state: state.update(epoch="3"),
+    lambda state: state.update(seed=[1]),
+])
+def test_resume_refuses_a_damaged_trainer_state(tmp_path, damage):
+    """A checkpoint is a file like any other: a trainer state without a key, or with a key of
+    another type, is a ModelFileError in one line, not a KeyError deep in the resume."""
+    make_trainer(tmp_path, epochs=1).train()
+    path = tmp_path / "checkpoint.safetensors"
+    tensors, meta = read_tensors(path)
+    state = json.loads(meta["trainer"])
+    damage(state)
+    write_tensors(path, tensors, {**meta, "trainer": json.dumps(state)})
+    with pytest.raises(ModelFileError, match="its trainer state lacks") as error:
+        make_trainer(tmp_path, epochs=2).train(resume=True)
+    assert "\n" not in str(error.value)
 
 
 def test_validation_accuracy_is_recorded(tmp_path):

@@ -54,6 +54,7 @@ from zerodl.backend import get_array_module, to_numpy
 from zerodl.errors import DivergenceError, ZerodlError
 from zerodl.io import state_dict
 from zerodl.layers import BatchNormalization, Dropout
+from zerodl.run_folder import CHECKPOINT_NAME
 from zerodl.trainer import Progress, Trainer, TrainingInterrupted
 
 T = TypeVar("T")
@@ -398,7 +399,7 @@ class DistributedTrainer(Trainer):
                                                         .checkpoint_path).read_bytes())
                 if not self.comm.is_root:
                     folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="zerodl-rank-"))
-                    self._checkpoint_copy = Path(folder) / "checkpoint.safetensors"
+                    self._checkpoint_copy = Path(folder) / CHECKPOINT_NAME
                     self._checkpoint_copy.write_bytes(data)
             else:
                 self.network.broadcast_state()

@@ -15,8 +15,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import math
 import signal
@@ -27,22 +25,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from zerodl.atomic import atomic_write_bytes
 from zerodl.errors import DivergenceError, ModelFileError, ZerodlError
-from zerodl.io import (
-    CHECKPOINT_FORMAT,
-    check_state,
-    load_state,
-    model_metadata,
-    read_tensors,
-    save_model,
-    state_dict,
-    write_tensors,
-)
+from zerodl.io import check_state, load_state, state_dict
 from zerodl.optimizers import Optimizer, make_optimizer
-
-CHECKPOINT_NAME = "checkpoint.safetensors"
-MODEL_NAME = "model.safetensors"
+from zerodl.run_folder import RunFolder, read_checkpoint
 
 
 class TrainingInterrupted(ZerodlError):
@@ -143,6 +129,7 @@ class Trainer:
         self.rng = np.random.default_rng(seed)
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.metadata = metadata or {}
+        self.run_folder = RunFolder(out_dir, self.metadata) if out_dir is not None else None
         self.iter_per_epoch = math.ceil(len(x_train) / self.batch_size)
         self.train_loss_list: list[float] = []
         self.train_acc_list: list[float] = []
@@ -170,9 +157,9 @@ class Trainer:
             self.progress.close()
         self.final_test_acc = self.network.accuracy(self.x_test, self.t_test)
         self.progress.finish(self)
-        if self.out_dir is not None:
-            save_model(self.network, self.out_dir / MODEL_NAME, **self.metadata)
-            self.write_history()
+        if self.run_folder is not None:
+            self.run_folder.save_model(self.network)
+            self.run_folder.write_history(self.history())
         return self.history()
 
     def _run_epoch(self) -> None:
@@ -259,36 +246,16 @@ class Trainer:
                 "test_acc": list(self.test_acc_list), "val_acc": list(self.val_acc_list),
                 "epoch_seconds": list(self.epoch_seconds), "iter_per_epoch": self.iter_per_epoch}
 
-    def write_history(self, plot: bool = True) -> None:
-        """metrics.csv (one row per epoch), loss.csv (one row per iteration), and curves.png."""
-
-        rows = io.StringIO()
-        writer = csv.writer(rows)
-        writer.writerow(["epoch", "mean_loss", "train_acc", "test_acc", "val_acc", "seconds"])
-        for e in range(len(self.train_acc_list)):
-            losses = self.train_loss_list[e * self.iter_per_epoch:(e + 1) * self.iter_per_epoch]
-            val = self.val_acc_list[e] if e < len(self.val_acc_list) else ""
-            writer.writerow([e + 1, f"{np.mean(losses):.6f}", self.train_acc_list[e],
-                             self.test_acc_list[e], val, f"{self.epoch_seconds[e]:.3f}"])
-        atomic_write_bytes(self.out_dir / "metrics.csv", rows.getvalue().encode())
-        losses = "iteration,loss\n" + "".join(
-            f"{i + 1},{loss!r}\n" for i, loss in enumerate(self.train_loss_list))
-        atomic_write_bytes(self.out_dir / "loss.csv", losses.encode())
-        if plot:
-            from zerodl.plotting import plot_learning_curves
-
-            plot_learning_curves(self.history(), self.out_dir / "curves.png")
-
     # -- checkpoints ---------------------------------------------------------------------------
     @property
     def checkpoint_path(self) -> Path:
-        if self.out_dir is None:
+        if self.run_folder is None:
             raise ValueError("checkpoints need an output directory (out_dir)")
-        return self.out_dir / CHECKPOINT_NAME
+        return self.run_folder.checkpoint_path
 
     def save_checkpoint(self) -> None:
         """Write model, optimizer, generators, history and position atomically (no-op without out_dir)."""
-        if self.out_dir is None:
+        if self.run_folder is None:
             return
         opt = self.optimizer.state_dict()
         tensors = {f"model/{k}": v for k, v in state_dict(self.network).items()}
@@ -307,16 +274,15 @@ class Trainer:
             "train_acc": self.train_acc_list, "test_acc": self.test_acc_list,
             "val_acc": self.val_acc_list, "epoch_seconds": self.epoch_seconds,
         }
-        meta = model_metadata(self.network, CHECKPOINT_FORMAT, **self.metadata)
-        meta["trainer"] = json.dumps(state)
-        write_tensors(self.checkpoint_path, tensors, meta)
-        self.write_history(plot=False)  # the curves are drawn once, at the end of the run
+        self.run_folder.save_checkpoint(self.network, tensors, state)
+        # the curves are drawn once, at the end of the run
+        self.run_folder.write_history(self.history(), curves=False)
 
-    def _check_same_run(self, path, meta: dict, state: dict) -> None:
+    def _check_same_run(self, path, dataset, state: dict) -> None:
         """A resumed run must continue on the data and with the settings it started with;
         only the number of epochs may grow."""
         sides = {  # what: (the checkpoint's, this trainer's)
-            "dataset": (json.loads(meta.get("dataset", "null")), self.metadata.get("dataset")),
+            "dataset": (dataset, self.metadata.get("dataset")),
             "batch size": (state["batch_size"], self.batch_size),
             "seed": (state["seed"], self.seed),
             "optimizer": (state["optimizer"]["name"], type(self.optimizer).__name__),
@@ -331,17 +297,8 @@ class Trainer:
 
     def load_checkpoint(self, path) -> None:
         """Restore everything save_checkpoint wrote; the network must have the same architecture."""
-        tensors, meta = read_tensors(path)
-        if meta.get("format") != CHECKPOINT_FORMAT:
-            raise ModelFileError(f"{path}: not a zerodl checkpoint")
-        if meta.get("model") != self.network.model_name or \
-                json.loads(meta.get("config", "null")) != json.loads(json.dumps(self.network.config())):
-            raise ModelFileError(
-                f"{path}: checkpoint is for model {meta.get('model')} with config {meta.get('config')},"
-                f" not {self.network.model_name} with {json.dumps(self.network.config())}"
-            )
-        state = json.loads(meta["trainer"])
-        self._check_same_run(path, meta, state)
+        tensors, state, dataset = read_checkpoint(path, self.network)
+        self._check_same_run(path, dataset, state)
         model_tensors = {k[6:]: v for k, v in tensors.items() if k.startswith("model/")}
         check_state(self.network, model_tensors, path)
         load_state(self.network, model_tensors)

@@ -25,10 +25,10 @@ from zerodl.errors import DataError, ModelFileError
 from zerodl.io import save_model
 from zerodl.optimizers import OPTIMIZERS
 from zerodl.prediction import model_input, predict_picture, probabilities
+from zerodl.run_folder import MODEL_NAME
 from zerodl.serve.checks import RequestError, bad, number
 from zerodl.serve.training import MAX_BATCH, MAX_EPOCHS, MODELS, TrainingSession, TrainingSpec
 from zerodl.serve.views import DECIMALS, activations, as_network, blank_input, describe
-from zerodl.trainer import MODEL_NAME
 
 DEFAULT_RUNS = Path("runs")  # where `zerodl train` writes its run folders by default
 NO_MODEL = ("no model yet: train one in the Learn tab, or with `zerodl train` (it writes"
