@@ -174,15 +174,32 @@ def run(args) -> None:
 
 
 def table(args) -> None:
-    """The markdown rows of docs/book-scripts.md: script, exit codes, CPU times, ratio."""
+    """The two tables of docs/book-scripts.md, in markdown: per script its exit codes, CPU
+    seconds and figures on both sides, then what each side printed ("the same" where they agree)."""
     results = json.loads(args.json.read_text())
-    print("| script | book's code | zerodl | speed-up |")
-    print("| --- | --- | --- | --- |")
-    for script in SCRIPTS:
-        book, ours = results.get("book", {}).get(script), results.get("zerodl", {}).get(script)
+    runs = [(script, results.get("book", {}).get(script), results.get("zerodl", {}).get(script))
+            for script in SCRIPTS]
+    print("| script | what it shows | book's code | zerodl | book ÷ zerodl | figures |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for script, book, ours in runs:
         cells = [f"exit {r['exit']}, {r['cpu_s']:.1f} s" if r else "not run" for r in (book, ours)]
-        ratio = f"{book['cpu_s'] / ours['cpu_s']:.1f}x" if book and ours and ours["cpu_s"] else ""
-        print(f"| {script} | {cells[0]} | {cells[1]} | {ratio} |")
+        ratio = f"{book['cpu_s'] / ours['cpu_s']:.1f}" if book and ours and ours["cpu_s"] else ""
+        figures = " / ".join(str(len(r["figures"])) if r else "?" for r in (book, ours))
+        print(f"| `{script}` | {SCRIPTS[script]} | {cells[0]} | {cells[1]} | {ratio} | {figures} |")
+    print()
+    print("| script | the book's code prints | zerodl prints |")
+    print("| --- | --- | --- |")
+    for script, book, ours in runs:
+        printed = [markdown_lines(r["result"]) if r else "not run" for r in (book, ours)]
+        same = printed[0] == printed[1] and book is not None
+        print(f"| `{script}` | {printed[0]} | {'the same' if same else printed[1]} |")
+
+
+def markdown_lines(lines: list[str]) -> str:
+    """Printed lines as one table cell: code spans, one per line, `|` escaped."""
+    if not lines:
+        return "(nothing)"
+    return "<br>".join(f"`{line.strip()}`".replace("|", "\\|") for line in lines)
 
 
 def main() -> None:
