@@ -17,6 +17,12 @@ import numpy as np
 import pytest
 
 from zerodl.distributed import share_of
+from zerodl.distributed.scaling import (
+    ALLREDUCE_SIZES,
+    allreduce_seconds,
+    fit_alpha_beta,
+    predict_step,
+)
 from zerodl.errors import ZerodlError
 from zerodl.io import read_tensors
 
@@ -151,3 +157,43 @@ def test_a_mistake_that_every_rank_meets_is_reported_once(mpiexec, mnist10k, tmp
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"zerodl: --resume: {tmp_path} holds no checkpoint to continue"]
+
+
+def test_the_allreduce_model_fitted_to_its_own_times_gives_them_back():
+    alpha, beta = 20e-6, 1.25e9  # 10 GbE
+    times = {size: allreduce_seconds(size, 4, alpha, beta) for size in (1 << 10, 1 << 20, 1 << 24)}
+    fitted = fit_alpha_beta(times, 4)
+    assert fitted == pytest.approx((alpha, beta), rel=1e-6)
+    # 6 messages of latency and 1.5 times the buffer through one link, by hand
+    assert allreduce_seconds(1e6, 4, alpha, beta) == pytest.approx(6 * 20e-6 + 1.5e6 / 1.25e9)
+    assert predict_step(0.1, 1e6, 1, alpha, beta) == 0.1
+    assert predict_step(0.1, 1e6, 4, alpha, beta) == pytest.approx(0.025 + 6 * 20e-6 + 1.2e-3)
+    with pytest.raises(ValueError):
+        fit_alpha_beta(times, 1)
+
+
+def test_bench_distributed_times_each_number_of_ranks(mpiexec, tmp_path):
+    out = tmp_path / "scaling.json"
+    result = run(zerodl("bench", "--distributed", "--ranks", "1,2", "--models", "mlp,mlp-batchnorm",
+                        "--repeats", "2", "--json", str(out)))
+    assert result.returncode == 0, result.stderr
+    assert "mlp-batchnorm" in result.stdout and "2 ranks: alpha" in result.stdout
+    runs = json.loads(out.read_text())["runs"]
+    assert sorted(runs) == ["1", "2"]
+    # bytes allreduced per step, by hand: every weight and bias and the loss in float32; and
+    # for each of the 3 BatchNorm layers of width 100, four sums of 100 floats and a row count
+    mlp = (784 * 100 + 100 + 100 * 10 + 10 + 1) * 4
+    bn_params = 784 * 100 + 100 + 2 * (100 * 100 + 100) + 100 * 10 + 10 + 3 * 200
+    for n in ("1", "2"):
+        steps = runs[n]["steps"]
+        assert steps["mlp"]["bytes"] == {"gradients": mlp, "batchnorm": 0}
+        assert steps["mlp-batchnorm"]["bytes"] == {"gradients": (bn_params + 1) * 4,
+                                                  "batchnorm": 3 * (4 * 100 * 4 + 8)}
+        assert all(0 < s["step_s"] < 1 for s in steps.values())
+    assert set(runs["2"]["allreduce"]) == {str(size) for size in ALLREDUCE_SIZES}
+
+
+def test_bench_distributed_refuses_bad_ranks():
+    result = run(zerodl("bench", "--distributed", "--ranks", "two"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "--ranks: 'two'" in result.stderr
