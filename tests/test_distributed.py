@@ -168,6 +168,8 @@ def test_the_allreduce_model_fitted_to_its_own_times_gives_them_back():
     assert allreduce_seconds(1e6, 4, alpha, beta) == pytest.approx(6 * 20e-6 + 1.5e6 / 1.25e9)
     assert predict_step(0.1, 1e6, 1, alpha, beta) == 0.1
     assert predict_step(0.1, 1e6, 4, alpha, beta) == pytest.approx(0.025 + 6 * 20e-6 + 1.2e-3)
+    # three BatchNorm layers: 16 allreduces, each paying the latency
+    assert predict_step(0.1, 1e6, 4, alpha, beta, 16) == pytest.approx(0.025 + 96 * 20e-6 + 1.2e-3)
     with pytest.raises(ValueError):
         fit_alpha_beta(times, 1)
 
@@ -189,6 +191,7 @@ def test_bench_distributed_times_each_number_of_ranks(mpiexec, tmp_path):
         assert steps["mlp"]["bytes"] == {"gradients": mlp, "batchnorm": 0}
         assert steps["mlp-batchnorm"]["bytes"] == {"gradients": (bn_params + 1) * 4,
                                                   "batchnorm": 3 * (4 * 100 * 4 + 8)}
+        assert steps["mlp"]["allreduces"] == 1 and steps["mlp-batchnorm"]["allreduces"] == 16
         assert all(0 < s["step_s"] < 1 for s in steps.values())
     assert set(runs["2"]["allreduce"]) == {str(size) for size in ALLREDUCE_SIZES}
 

@@ -38,8 +38,8 @@ mpi4py and an MPI library (the `mpich` wheel provides one, and `mpiexec`) are th
 """
 
 from zerodl.distributed.communicator import Communicator, cores_per_rank, mpiexec, world
-from zerodl.distributed.data_parallel import DataParallel, GlobalBatchNormalization, share_of
+from zerodl.distributed.data_parallel import DataParallel, share_of
 from zerodl.distributed.trainer import DistributedTrainer
 
-__all__ = ["Communicator", "DataParallel", "DistributedTrainer", "GlobalBatchNormalization",
-           "cores_per_rank", "mpiexec", "share_of", "world"]
+__all__ = ["Communicator", "DataParallel", "DistributedTrainer", "cores_per_rank", "mpiexec",
+           "share_of", "world"]

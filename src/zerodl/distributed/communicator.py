@@ -33,6 +33,7 @@ def mpiexec() -> str:
 def world() -> Communicator:
     """All the processes of this MPI job (every rank started by one mpiexec)."""
     try:
+        # optional: pip install 'zerodl[cluster]'
         from mpi4py import MPI
     except ImportError:
         raise ZerodlError("distributed training needs mpi4py and an MPI library:"
@@ -51,6 +52,7 @@ class Communicator:
     """
 
     def __init__(self, comm) -> None:
+        # optional: pip install 'zerodl[cluster]'
         from mpi4py import MPI
 
         self.comm, self._mpi = comm, MPI

@@ -10,6 +10,7 @@ from zerodl.backend import get_array_module, to_numpy
 from zerodl.distributed.communicator import Communicator
 from zerodl.io import state_dict
 from zerodl.layers import BatchNormalization, Dropout
+from zerodl.layers.norm import BatchSums
 
 
 def share_of(rows: int, rank: int, ranks: int) -> slice:
@@ -18,7 +19,7 @@ def share_of(rows: int, rank: int, ranks: int) -> slice:
     return slice(rows * rank // ranks, rows * (rank + 1) // ranks)
 
 
-class GlobalBatchSums:
+class GlobalBatchSums(BatchSums):
     """Sums over the rows of the global batch, for BatchNormalization.
 
     The data's sums (for the mean and the variance) add up the ranks' partial sums. The
@@ -42,54 +43,6 @@ class GlobalBatchSums:
         return self.parallel.comm.sum_(values.sum(axis=0) * weight) / weight
 
 
-class GlobalBatchNormalization(BatchNormalization):
-    """BatchNormalization whose training statistics are those of the global batch.
-
-    A prototype of a hook for zerodl.layers.norm (see the report of issue #20): the training
-    branch of forward and backward as there, with every sum over the batch's rows taken through
-    `self.sums`. Once BatchNormalization itself sums through a `sums` object (whose default sums
-    the rows it was given), this class goes, and DataParallel only sets `layer.sums`.
-    """
-
-    sums: GlobalBatchSums
-
-    def forward(self, x: np.ndarray, train_flg: bool = True) -> np.ndarray:
-        if not train_flg:
-            return super().forward(x, train_flg)
-        if x.ndim not in (2, 4) or x.shape[1] != self.gamma.shape[0]:
-            raise ValueError(f"BatchNormalization with {self.gamma.shape[0]} features/channels got"
-                             f" input of shape {x.shape}; expected (N, D) or (N, C, H, W)")
-        self.input_shape = x.shape
-        x2 = self._to_2d(x)
-        # two passes, as in one process: the variance of the centred values, never E[x^2] - mu^2
-        n = self.sums.rows(x2.shape[0])
-        mu = self.sums.of_data(x2) / x2.dtype.type(n)
-        xc = x2 - mu
-        var = self.sums.of_data(xc**2) / x2.dtype.type(n)
-        std = get_array_module(x).sqrt(var + self.eps)
-        self.batch_size, self.xc, self.std = n, xc, std
-        self.xn = xc / std
-        self.running_mean[...] = self.momentum * self.running_mean + (1 - self.momentum) * mu
-        self.running_var[...] = self.momentum * self.running_var + (1 - self.momentum) * var
-        return self._from_2d(self.gamma * self.xn + self.beta, x.shape)
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        if self.batch_size is None:  # after an inference forward nothing was summed: constants
-            return super().backward(dout)
-        d2 = self._to_2d(dout)
-        # gamma's and beta's gradients stay partial: they are averaged with the others
-        self.dbeta = d2.sum(axis=0)
-        self.dgamma = (self.xn * d2).sum(axis=0)
-        dxn = self.gamma * d2
-        dxc = dxn / self.std
-        dstd = -self.sums.of_gradients((dxn * self.xc) / (self.std * self.std))
-        dvar = 0.5 * dstd / self.std
-        dxc = dxc + (2.0 / self.batch_size) * self.xc * dvar
-        dmu = self.sums.of_gradients(dxc)
-        dx = dxc - dmu / self.batch_size
-        return self._from_2d(dx, self.input_shape)
-
-
 class GlobalBatchDraws:
     """A Dropout layer's generator, drawing for the global batch: each draw is made for all n
     rows of the global batch, and this rank keeps its own rows. Every rank's generator thus
@@ -110,7 +63,7 @@ class DataParallel:
 
     Given a global batch, loss_and_gradient computes this rank's share and returns the loss and
     gradients of the whole batch, the same on every rank. The network's BatchNormalization and
-    Dropout layers are switched to their global-batch versions, for good: wrap a network once.
+    Dropout layers are switched to the global batch's sums and draws, for good: wrap a network once.
     """
 
     def __init__(self, network, comm: Communicator) -> None:
@@ -120,8 +73,6 @@ class DataParallel:
         self._buffer: np.ndarray | None = None
         for layer in getattr(network, "layers", {}).values():
             if isinstance(layer, BatchNormalization):
-                # prototype: becomes `layer.sums = GlobalBatchSums(self)` with the hook in norm.py
-                layer.__class__ = GlobalBatchNormalization
                 layer.sums = GlobalBatchSums(self)
             elif isinstance(layer, Dropout):
                 layer.rng = GlobalBatchDraws(layer.rng, self)
@@ -194,3 +145,9 @@ class DataParallel:
         batchnorm = sum(4 * layer.gamma.nbytes + 8 for layer in self.network.layers.values()
                         if isinstance(layer, BatchNormalization))
         return {"gradients": grads, "batchnorm": batchnorm}
+
+    def allreduces_per_step(self) -> int:
+        """Allreduces per training step, each paying the latency once: the gradients' one, and
+        five per BatchNormalization layer (the row count and two sums forward, two backward)."""
+        return 1 + 5 * sum(isinstance(layer, BatchNormalization)
+                           for layer in self.network.layers.values())

@@ -2,13 +2,14 @@
 
 A step over p ranks at a global batch of n samples is
 
-    T(p) = T_compute(n / p) + T_allreduce(B, p)
+    T(p) = T_compute(n / p) + T_allreduce(B, m, p)
 
-where B is the number of bytes each rank puts into the step's allreduces (every gradient and
-the loss; BatchNormalization's sums besides: DataParallel.allreduced_bytes). For the allreduce
-the usual cost model of a ring (or of MPICH's reduce-scatter + allgather, the same terms) is
+where B is the number of bytes each rank puts into the step's m allreduces (one of every
+gradient and the loss; five per BatchNormalization layer besides: DataParallel.allreduced_bytes
+and allreduces_per_step). For the allreduce the usual cost model of a ring (or of MPICH's
+reduce-scatter + allgather, the same terms) is
 
-    T_allreduce(B, p) = 2 (p - 1) alpha + 2 (p - 1) / p * B / beta
+    T_allreduce(B, m, p) = 2 (p - 1) m alpha + 2 (p - 1) / p * B / beta
 
 with alpha the latency of one message and beta the bandwidth of one link. measure_steps times
 both terms on the ranks of a job; measure_allreduce times allreduces of several sizes, from
@@ -78,6 +79,7 @@ def _measure_model(comm: Communicator, name: str, batch: int, warmup: int, repea
     sent = parallel.allreduced_bytes()
     gradients = np.zeros(sent["gradients"] // np.dtype(network.dtype).itemsize, network.dtype)
     return {"ranks": comm.size, "batch": batch, "bytes": sent,
+            "allreduces": parallel.allreduces_per_step(),
             "step_s": _median_seconds(comm, step, warmup, repeats),
             "allreduce_s": _median_seconds(comm, partial(comm.sum_, gradients), warmup, repeats)}
 
@@ -101,14 +103,16 @@ def fit_alpha_beta(times: dict[int, float], ranks: int) -> tuple[float, float]:
     return max(float(alpha), 0.0), 1.0 / max(float(inverse_beta), 1e-18)
 
 
-def allreduce_seconds(nbytes: float, ranks: int, alpha: float, beta: float) -> float:
-    """The model's time of one allreduce of `nbytes` over `ranks` ranks."""
+def allreduce_seconds(nbytes: float, ranks: int, alpha: float, beta: float,
+                      messages: int = 1) -> float:
+    """The model's time of `messages` allreduces of `nbytes` in all over `ranks` ranks."""
     if ranks < 2:
         return 0.0
-    return 2 * (ranks - 1) * alpha + 2 * (ranks - 1) / ranks * nbytes / beta
+    return 2 * (ranks - 1) * messages * alpha + 2 * (ranks - 1) / ranks * nbytes / beta
 
 
-def predict_step(compute_s: float, nbytes: float, ranks: int, alpha: float, beta: float) -> float:
+def predict_step(compute_s: float, nbytes: float, ranks: int, alpha: float, beta: float,
+                 messages: int = 1) -> float:
     """The model's seconds of one step over `ranks` ranks, given the compute seconds of the
-    whole global batch in one process: the compute is shared evenly, the allreduce is added."""
-    return compute_s / ranks + allreduce_seconds(nbytes, ranks, alpha, beta)
+    whole global batch in one process: the compute is shared evenly, the allreduces are added."""
+    return compute_s / ranks + allreduce_seconds(nbytes, ranks, alpha, beta, messages)

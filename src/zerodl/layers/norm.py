@@ -17,6 +17,21 @@ from zerodl.layers.basic import Layer
 BATCHNORM_STYLES = {"standard": (1e-5, 1.0), "book": (1e-6, 0.0)}
 
 
+class BatchSums:
+    """The sums over a batch's rows that Batch Normalization takes: over the rows it was given.
+    Data-parallel training replaces them by sums over the ranks' rows together
+    (zerodl.distributed), so that each rank normalises with the statistics of the whole batch."""
+
+    def rows(self, rows: int) -> int:
+        return rows
+
+    def of_data(self, values: np.ndarray) -> np.ndarray:
+        return values.sum(axis=0)
+
+    def of_gradients(self, values: np.ndarray) -> np.ndarray:
+        return values.sum(axis=0)
+
+
 class BatchNormalization(Layer):
     """Normalise each feature (N, D) or each channel (N, C, H, W) to zero mean, unit variance,
     then scale by gamma and shift by beta: shape in -> same shape out.
@@ -32,7 +47,8 @@ class BatchNormalization(Layer):
     For 4-D input the statistics are per channel, over N, H and W (the book's code normalises
     every activation separately, which is not Batch Normalization for convolutions).
     style='standard' (default) or 'book' sets eps and the running variance's start (see
-    BATCHNORM_STYLES); an explicit eps overrides the style's.
+    BATCHNORM_STYLES); an explicit eps overrides the style's. Every sum over the batch goes
+    through `self.sums` (a BatchSums), which data-parallel training replaces.
     """
 
     param_names = ("gamma", "beta")
@@ -49,6 +65,7 @@ class BatchNormalization(Layer):
         self.running_mean = np.zeros_like(gamma) if running_mean is None else running_mean
         self.running_var = np.full_like(gamma, start_var) if running_var is None else running_var
         self.dgamma = self.dbeta = None
+        self.sums = BatchSums()
 
     @staticmethod
     def _to_2d(x: np.ndarray) -> np.ndarray:
@@ -69,11 +86,13 @@ class BatchNormalization(Layer):
         self.input_shape = x.shape
         x2 = self._to_2d(x)
         if train_flg:
-            mu = x2.mean(axis=0)
+            # two passes: the variance of the centred values, never E[x^2] - mu^2
+            n = self.sums.rows(x2.shape[0])
+            mu = self.sums.of_data(x2) / x2.dtype.type(n)
             xc = x2 - mu
-            var = (xc**2).mean(axis=0)
+            var = self.sums.of_data(xc**2) / x2.dtype.type(n)
             std = get_array_module(x).sqrt(var + self.eps)
-            self.batch_size, self.xc, self.std = x2.shape[0], xc, std
+            self.batch_size, self.xc, self.std = n, xc, std
             self.xn = xc / std
             self.running_mean[...] = self.momentum * self.running_mean + (1 - self.momentum) * mu
             self.running_var[...] = self.momentum * self.running_var + (1 - self.momentum) * var
@@ -86,15 +105,17 @@ class BatchNormalization(Layer):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         d2 = self._to_2d(dout)
+        # gamma's and beta's gradients are this batch's own (data-parallel training averages
+        # them with the other gradients); the two sums that couple the samples go through sums
         self.dbeta = d2.sum(axis=0)
         self.dgamma = (self.xn * d2).sum(axis=0)
         dxn = self.gamma * d2
         dxc = dxn / self.std
         if self.batch_size is None:
             return self._from_2d(dxc, self.input_shape)
-        dstd = -((dxn * self.xc) / (self.std * self.std)).sum(axis=0)
+        dstd = -self.sums.of_gradients((dxn * self.xc) / (self.std * self.std))
         dvar = 0.5 * dstd / self.std
         dxc = dxc + (2.0 / self.batch_size) * self.xc * dvar
-        dmu = dxc.sum(axis=0)
+        dmu = self.sums.of_gradients(dxc)
         dx = dxc - dmu / self.batch_size
         return self._from_2d(dx, self.input_shape)
