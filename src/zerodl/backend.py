@@ -20,6 +20,7 @@ def get_array_module(*arrays):
     """cupy when any of `arrays` is a CuPy array, else numpy."""
     for a in arrays:
         if type(a).__module__.startswith("cupy"):
+            # optional: pip install 'zerodl[cuda]'
             import cupy
 
             return cupy
@@ -29,6 +30,7 @@ def get_array_module(*arrays):
 def require_cupy():
     """The cupy module with a usable CUDA device, or a ZerodlError saying how to get one."""
     try:
+        # optional: pip install 'zerodl[cuda]'
         import cupy
     except ImportError:
         raise ZerodlError("--device cuda needs CuPy: pip install 'zerodl[cuda]' (CuPy for CUDA 12;"

@@ -13,6 +13,8 @@ import numpy as np
 
 from zerodl.book_pickle import read_book_pickle
 from zerodl.errors import ModelFileError
+from zerodl.io import build_within_budget, check_names, check_state, load_state
+from zerodl.nets import DeepConvNet, SimpleConvNet, ThreeLayerNet
 
 BOOK_TENSORS = {
     "three-layer": ("W1", "b1", "W2", "b2", "W3", "b3"),
@@ -40,8 +42,6 @@ def _shape(params, key: str, ndim: int, model: str) -> tuple[int, ...]:
 
 
 def _book_network(params, model: str, dtype):
-    from zerodl.nets import DeepConvNet, SimpleConvNet, ThreeLayerNet
-
     if model == "three-layer":
         return ThreeLayerNet({k: v.astype(dtype) for k, v in params.items()})
     if model == "simple-conv":
@@ -56,8 +56,6 @@ def _book_network(params, model: str, dtype):
 
 def import_book_model(path, model: str, dtype=np.float32):
     """A zerodl network holding the weights of a book file, computing the book's predictions."""
-    from zerodl.io import build_within_budget, check_names, check_state, load_state
-
     if model not in BOOK_TENSORS:
         raise ValueError(f"unknown book model '{model}': use three-layer, simple-conv or deep-conv")
     params = load_book_params(path)

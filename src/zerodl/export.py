@@ -10,7 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from zerodl.atomic import atomic_write_bytes
 from zerodl.errors import ZerodlError
+from zerodl.layers import (
+    Affine,
+    AvgPooling,
+    BatchNormalization,
+    Convolution,
+    Dropout,
+    Flatten,
+    Pooling,
+    Relu,
+    Sigmoid,
+    Tanh,
+)
 
 OPSET = 17
 IR_VERSION = 8
@@ -18,6 +31,7 @@ IR_VERSION = 8
 
 def require_onnx():
     try:
+        # optional: pip install 'zerodl[onnx]'
         import onnx
     except ImportError:
         raise ZerodlError("ONNX export needs the onnx package: pip install 'zerodl[onnx]'") from None
@@ -31,6 +45,7 @@ class _Graph:
         self.onnx, self.nodes, self.initializers, self.count = onnx, [], [], 0
 
     def constant(self, name: str, array) -> str:
+        # optional: pip install 'zerodl[onnx]'
         from onnx import numpy_helper
 
         self.initializers.append(numpy_helper.from_array(np.asarray(array, np.float32), name))
@@ -49,19 +64,6 @@ def _pads(pad: int) -> list[int]:
 
 def _export_layer(g: _Graph, name: str, layer, x: str, rank: int) -> tuple[str, int]:
     """Append `layer` to the graph; returns the output tensor and its rank."""
-    from zerodl.layers import (
-        Affine,
-        AvgPooling,
-        BatchNormalization,
-        Convolution,
-        Dropout,
-        Flatten,
-        Pooling,
-        Relu,
-        Sigmoid,
-        Tanh,
-    )
-
     if isinstance(layer, Affine):
         if rank != 2:
             x = g.node("Flatten", [x], axis=1)
@@ -97,6 +99,7 @@ def _export_layer(g: _Graph, name: str, layer, x: str, rank: int) -> tuple[str, 
 def to_onnx(network, path=None):
     """Build (and with `path`, write) the ONNX model of `network`; returns the ModelProto."""
     onnx = require_onnx()
+    # optional: pip install 'zerodl[onnx]'
     from onnx import TensorProto, helper
 
     g = _Graph(onnx)
@@ -125,7 +128,5 @@ def to_onnx(network, path=None):
     model.ir_version = IR_VERSION
     onnx.checker.check_model(model)
     if path is not None:
-        from zerodl.atomic import atomic_write_bytes
-
         atomic_write_bytes(path, model.SerializeToString())
     return model

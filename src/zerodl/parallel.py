@@ -23,6 +23,7 @@ from itertools import pairwise
 from typing import TypeVar
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from zerodl.backend import get_array_module
 from zerodl.errors import ZerodlError
@@ -132,8 +133,6 @@ def one_blas_thread():
     with _blas_lock:
         if _blas_users == 0:
             if _blas is None:
-                from threadpoolctl import ThreadpoolController
-
                 _blas = ThreadpoolController()
             _blas_limit = _blas.limit(limits=1, user_api="blas")
         _blas_users += 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
 from matplotlib.backend_bases import FigureManagerBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
@@ -56,8 +57,6 @@ class FigureManager(FigureManagerBase):
 
     @classmethod
     def pyplot_show(cls, *, block=None) -> None:
-        import matplotlib.pyplot as plt
-
         folder = _folder.get()
         for number in plt.get_fignums():
             folder.show(plt.figure(number))
@@ -80,8 +79,6 @@ def _save_image(image, title=None) -> None:
 def saving_figures(folder: Path, stem: str):
     """Until the block ends, every figure shown is saved in `folder` as STEM-N.png (the folder
     is made if need be); yields the FigureFolder, whose `saved` lists the files."""
-    import matplotlib.pyplot as plt
-
     folder.mkdir(parents=True, exist_ok=True)
     token = _folder.set(FigureFolder(folder, stem))
     previous, show_image = matplotlib.get_backend(), Image.Image.show

@@ -8,6 +8,7 @@ import runpy
 import sys
 from pathlib import Path
 
+from zerodl.book.figures import saving_figures
 from zerodl.book.hook import SERVED, serving_book_modules
 from zerodl.book.pickles import reading_pickles_safely
 from zerodl.book.settings import DEFAULTS, Settings, using
@@ -34,8 +35,6 @@ def run_script(script, args=(), settings: Settings = DEFAULTS, figures=None) -> 
         stack.enter_context(reading_pickles_safely())
         saved: list[Path] = []
         if figures is not None:
-            from zerodl.book.figures import saving_figures
-
             saved = stack.enter_context(saving_figures(figures, script.stem)).saved
         runpy.run_path(str(script), run_name="__main__")
     return saved

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from zerodl.datasets import DATASETS, dataset_aliases
+
 
 @dataclass(frozen=True)
 class Conventions:
@@ -39,8 +41,6 @@ class Settings:
     def absolute(self) -> Settings:
         """These settings with their folders made absolute, since a script runs in its own
         folder (a named dataset, an alias or a word that is neither stays as it is)."""
-        from zerodl.datasets import DATASETS, dataset_aliases
-
         dataset, folder = self.dataset, Path(self.dataset).expanduser()
         if dataset not in DATASETS and dataset not in dataset_aliases() and (
                 folder.exists() or len(folder.parts) > 1):

@@ -1,6 +1,6 @@
 """The stack machine that reads a weight pickle: each opcode interpreted on values that are
-only data (zerodl.book_pickle.values), each recognised call done by zerodl itself
-(zerodl.book_pickle.numpy_calls)."""
+only data (zerodl.book_pickle.values), on the bytes and the stack of zerodl.book_pickle.machine,
+each recognised call done by zerodl itself (zerodl.book_pickle.numpy_calls)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from zerodl.book_pickle.machine import Machine
 from zerodl.book_pickle.numpy_calls import CALLS, array_state, dtype_state
 from zerodl.book_pickle.values import (
     GLOBALS,
     FileTuple,
     Global,
-    Latin1Text,
     Pending,
     Py2Str,
     as_name,
@@ -28,29 +28,18 @@ from zerodl.errors import ModelFileError
 
 MAX_PICKLE_BYTES = 128 << 20  # the book's largest weight file is 3.4 MB
 MAX_OPCODES = 100_000  # a dict of arrays takes about 40 opcodes per array
-MAX_STACK = 10_000
 MAX_MARKS = 16  # a dict of arrays nests four deep: items, state, dtype state, shape
 MAX_MEMO = 10_000
 MAX_DEPTH = 4  # tuples in tuples: an array's state holds its shape, two deep
 MAX_ENTRIES = 1_000
-MAX_LINE = 256  # the text arguments of protocol 0: numbers, memo indices, global names
-SHORT_TEXT = 4096  # longer texts can only be array data, which is latin-1
-_TEXT_CHUNK = 1 << 20
 _OPCODE_NAMES = {op.code.encode("latin1")[0]: op.name for op in pickletools.opcodes}
 _PERSISTENT = "uses persistent references (objects kept outside the file)"
 _OUT_OF_BAND = "refers to out-of-band buffers, which are not in the file"
 _DECIMAL = re.compile(rb"[-+]?[0-9]{1,19}")
 
 
-class _Reader:
+class _Reader(Machine):
     """The stack machine: run() interprets the opcodes and returns the dict of arrays."""
-
-    def __init__(self, buffer: bytearray) -> None:
-        self.buffer, self.view = buffer, memoryview(buffer)
-        self.pos = self.op_pos = 0
-        self.stack: list = []
-        self.marks: list[int] = []
-        self.memo: dict[int, object] = {}
 
     def run(self) -> dict[str, np.ndarray]:
         for _ in range(MAX_OPCODES):
@@ -68,75 +57,6 @@ class _Reader:
     def opcode_name(self) -> str:
         code = self.buffer[self.op_pos] if self.op_pos < len(self.buffer) else None
         return _OPCODE_NAMES.get(code, f"0x{code:02x}") if code is not None else "end of file"
-
-    # -- the byte stream ---------------------------------------------------------------------
-    def _take(self, n: int) -> memoryview:
-        left = len(self.view) - self.pos
-        if n > left:
-            raise ModelFileError(f"truncated: {n} bytes needed, the file has {left} left (it ends"
-                                 " before STOP)")
-        self.pos += n
-        return self.view[self.pos - n:self.pos]
-
-    def _uint(self, n: int) -> int:
-        return int.from_bytes(self._take(n), "little")
-
-    def _line(self, limit: int | None = MAX_LINE) -> memoryview:
-        end = self.buffer.find(b"\n", self.pos, None if limit is None else self.pos + limit + 1)
-        if end < 0:
-            raise ModelFileError("a text argument does not end with a newline" +
-                                 ("" if limit is None else f" within {limit} bytes"))
-        line = self.view[self.pos:end]
-        self.pos = end + 1
-        return line
-
-    def _text(self, raw: memoryview, codec: str):
-        """A short text as str; a long one, which only array data can be, as latin-1 bytes,
-        decoded a chunk at a time so that it never takes more memory than its bytes."""
-        try:
-            if len(raw) <= SHORT_TEXT:
-                return codecs.decode(raw, codec)
-            decoder, out = codecs.getincrementaldecoder(codec)(), bytearray()
-            for start in range(0, len(raw), _TEXT_CHUNK):
-                end = start + _TEXT_CHUNK
-                out += decoder.decode(raw[start:end], final=end >= len(raw)).encode("latin1")
-            return Latin1Text(out)
-        except UnicodeDecodeError:
-            raise ModelFileError(f"a text of {len(raw)} bytes is not valid {codec}") from None
-        except UnicodeEncodeError:
-            raise ModelFileError(f"a text of {len(raw)} bytes holds characters beyond latin-1:"
-                                 " too long for a name, and array data is latin-1") from None
-
-    # -- the stack ---------------------------------------------------------------------------
-    def _push(self, value) -> None:
-        if len(self.stack) >= MAX_STACK:
-            raise ModelFileError(f"more than {MAX_STACK} values on the stack")
-        self.stack.append(value)
-
-    def _floor(self) -> int:
-        return self.marks[-1] if self.marks else 0
-
-    def _pop(self):
-        if len(self.stack) <= self._floor():
-            raise ModelFileError("needs a value, and the stack is empty above its mark")
-        return self.stack.pop()
-
-    def _pop_many(self, n: int) -> list:
-        items = [self._pop() for _ in range(n)]
-        return items[::-1]
-
-    def _pop_mark(self) -> list:
-        if not self.marks:
-            raise ModelFileError("needs a MARK, and there is none")
-        floor = self.marks.pop()
-        items = self.stack[floor:]
-        del self.stack[floor:]
-        return items
-
-    def _top(self):
-        if len(self.stack) <= self._floor():
-            raise ModelFileError("needs a value, and the stack is empty above its mark")
-        return self.stack[-1]
 
     # -- opcodes: framing --------------------------------------------------------------------
     def proto(self) -> None:

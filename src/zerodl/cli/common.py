@@ -12,6 +12,8 @@ import math
 import tempfile
 from pathlib import Path
 
+from zerodl.backend import default_device, require_cupy
+from zerodl.datasets import find_dataset, load_mnist
 from zerodl.errors import ZerodlError
 
 
@@ -160,8 +162,6 @@ def add_device_option(p) -> None:
 
 
 def device(args) -> str:
-    from zerodl.backend import default_device, require_cupy
-
     chosen = args.device or default_device()
     if chosen == "cuda":
         require_cupy()
@@ -180,23 +180,14 @@ def add_data_options(p, dataset: bool = False) -> None:
 
 
 def load_dataset(args, flatten: bool = True):
-    from zerodl.datasets import load_mnist
-
     return load_mnist(flatten=flatten, dataset=args.dataset, data_dir=args.data_dir,
                       download=not args.offline)
 
 
 def dataset_meta(args) -> dict:
     """The data as a model file records it (found already, so nothing is downloaded here)."""
-    from zerodl.datasets import find_dataset
-
     return find_dataset(args.dataset, args.data_dir, download=False).metadata()
 
-
-def load_model(path):
-    from zerodl.nets import load_model as load
-
-    return load(path)
 
 
 def print_results(results: dict, indent: str = "  ") -> None:

@@ -11,9 +11,8 @@ from zerodl.cli.common import (
     device,
     in_file,
     load_dataset,
-    load_model,
 )
-from zerodl.nets import convert_dtype
+from zerodl.nets import convert_dtype, load_model
 from zerodl.prediction import class_names, model_input
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from zerodl.cli.common import in_file, load_model, out_file
+from zerodl.cli.common import in_file, out_file
 from zerodl.export import IR_VERSION, OPSET, to_onnx
+from zerodl.nets import load_model
 
 
 def add_parser(sub, parents) -> None:

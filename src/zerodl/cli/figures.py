@@ -12,6 +12,8 @@ from zerodl.cli.common import add_data_options, count, out_dir, print_results
 from zerodl.datasets import find_dataset, load_mnist
 from zerodl.datasets.sources import FILES
 from zerodl.errors import DataError
+from zerodl.figures.catalog import draw_group, select
+from zerodl.plotting import language
 
 log = logging.getLogger("zerodl")
 
@@ -54,10 +56,6 @@ def figure_dataset(args) -> str:
 
 
 def run(args) -> int:
-    # matplotlib is imported only by commands that draw: it is the slowest import of all
-    from zerodl.figures.catalog import draw_group, select
-    from zerodl.plotting import language
-
     out = Path(args.out)
     lang = args.lang or ("ja" if args.layout == "seed" else "en")
     groups = select(args.only)

@@ -22,6 +22,8 @@ import sys
 import traceback
 from collections.abc import Callable
 
+from threadpoolctl import threadpool_limits
+
 from zerodl.distributed import Communicator, cores_per_rank
 from zerodl.errors import ZerodlError
 from zerodl.trainer import TrainingInterrupted
@@ -33,8 +35,6 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 def _share_of_cores(comm: Communicator):
     """Limit BLAS's and zerodl's threads to this rank's share of its host's cores, where the
     environment leaves them unset (then the user's choice stands)."""
-    from threadpoolctl import threadpool_limits
-
     threads = cores_per_rank(comm)
     limits = (contextlib.nullcontext() if any(v in os.environ for v in THREAD_VARIABLES)
               else threadpool_limits(limits=threads, user_api="blas"))

@@ -11,9 +11,10 @@ import numpy as np
 from PIL import Image
 
 from zerodl.atomic import atomic_open
-from zerodl.cli.common import add_device_option, device, in_file, load_model, out_dir
+from zerodl.cli.common import add_device_option, device, in_file, out_dir
 from zerodl.datasets.images import image_files, read_pixels
 from zerodl.errors import DataError
+from zerodl.nets import load_model
 from zerodl.prediction import class_names, predict_picture
 
 EXAMPLES = """examples:

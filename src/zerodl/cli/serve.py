@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import webbrowser
 
-from zerodl.cli.common import UsageError, add_data_options, count, in_file, load_model
+from zerodl.cli.common import UsageError, add_data_options, count, in_file
 from zerodl.cli.train import DEFAULT_LR
+from zerodl.datasets import find_dataset
+from zerodl.nets import load_model
+from zerodl.serve import App, Server, latest_model
+from zerodl.serve.app import DEFAULT_RUNS, NO_MODEL
 
 EXAMPLES = """examples:
   zerodl serve --open
@@ -34,10 +38,6 @@ def add_parser(sub, parents) -> None:
 
 
 def run(args) -> int:
-    from zerodl.datasets import find_dataset
-    from zerodl.serve import App, Server, latest_model
-    from zerodl.serve.app import DEFAULT_RUNS, NO_MODEL
-
     path = args.model or latest_model(DEFAULT_RUNS)
     model = load_model(path) if path else None
     if args.dataset:  # found (or fetched) now, so that a wrong name is said at once

@@ -16,6 +16,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 from zerodl.errors import DataError
 
@@ -37,8 +38,6 @@ def pixel_limit() -> int:
 def read_pixels(source) -> np.ndarray:
     """The pixels of an image file (a path, or the file's bytes): uint8 (H, W) for a gray
     image, (H, W, 3) for colour, (H, W, 4) for an image with transparency."""
-    from PIL import Image, UnidentifiedImageError
-
     name = "the image" if isinstance(source, bytes | bytearray) else str(source)
     limit = pixel_limit()
     try:

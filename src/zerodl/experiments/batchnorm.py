@@ -14,6 +14,7 @@ import numpy as np
 from zerodl.errors import DivergenceError
 from zerodl.experiments.common import load_data
 from zerodl.nets import MultiLayerNetExtend
+from zerodl.plotting import plt, save_figure, tr
 from zerodl.trainer import Trainer
 
 SCALES = (1.0, 0.3, 0.1, 0.03, 0.01, 0.001)
@@ -35,8 +36,6 @@ def train_accuracy(scale: float, use_batchnorm: bool, x, t, epochs: int, seed: i
 
 def run(out_dir, full: bool = False, seed: int = 0, dataset: str = "mnist", data_dir=None,
         download: bool = True, epochs: int | None = None, **_) -> dict:
-    from zerodl.plotting import plt, save_figure, tr
-
     (x, t), _ = load_data(dataset, data_dir, download)
     x, t = x[:1000], t[:1000]
     scales = np.logspace(0, -4, 16) if full else np.array(SCALES)

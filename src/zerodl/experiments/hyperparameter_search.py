@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zerodl.plotting import plt, save_figure, tr
+from zerodl.search import SearchConfig, best_trials, completed, run_search
+
 TOP = 5
 
 
 def plot_trials(trials, path, top: int = TOP) -> None:
     """Validation accuracy against the learning rate and against the weight decay, log axes;
     the `top` best trials in red."""
-    from zerodl.plotting import plt, save_figure, tr
-
     best = {t.number for t in sorted(trials, key=lambda t: t.value, reverse=True)[:top]}
     colors = ["tab:red" if t.number in best else "tab:blue" for t in trials]
     accuracy = [t.value for t in trials]
@@ -39,8 +40,6 @@ def run(out_dir, full: bool = False, seed: int = 0, dataset: str = "mnist", data
         download: bool = True, trials: int | None = None, epochs: int | None = None,
         study_dir=None, **_) -> dict:
     """Search into study_dir (default out_dir/search), where a second run continues the study."""
-    from zerodl.search import SearchConfig, best_trials, completed, run_search
-
     config = SearchConfig(out_dir=str(study_dir or Path(out_dir) / "search"),
                           trials=trials or (100 if full else 30),
                           epochs=epochs or 50,

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from zerodl.optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
+from zerodl.plotting import plt, save_figure, tr
 
 START = (-7.0, 2.0)
 STEPS = 30
@@ -61,8 +62,6 @@ def _contours(ax, xlim, ylim):
 
 def plot_gradients(path) -> None:
     """The book's figure 6-2: the arrows of -grad f, which point across the valley, not to (0, 0)."""
-    from zerodl.plotting import plt, save_figure, tr
-
     fig, ax = plt.subplots(figsize=(8, 4.5))
     _contours(ax, (-10, 10), (-5, 5))
     gx, gy = np.meshgrid(np.linspace(-9, 9, 13), np.linspace(-3.75, 3.75, 7))
@@ -81,8 +80,6 @@ def plot_gradients(path) -> None:
 
 def plot_paths(paths: dict[str, np.ndarray], results: dict, path) -> None:
     """One panel per optimizer: its path over the contours of f."""
-    from zerodl.plotting import plt, save_figure, tr
-
     fig, axes = plt.subplots(2, 3, figsize=(10, 4.8))
     for ax, (name, points) in zip(axes.ravel(), paths.items(), strict=True):
         _contours(ax, (-8, 3), (-2.5, 2.5))

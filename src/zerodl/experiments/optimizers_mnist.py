@@ -9,7 +9,7 @@ import numpy as np
 from zerodl.experiments.common import load_data, train_iterations
 from zerodl.nets import MultiLayerNet
 from zerodl.optimizers import SGD, AdaGrad, Adam, Momentum, RMSprop
-from zerodl.plotting import smooth
+from zerodl.plotting import plt, save_figure, smooth, tr
 
 # The book's learning rates; RMSprop's, like Adam's, is the usual 0.001.
 OPTIMIZERS = {"SGD": (SGD, 0.01), "Momentum": (Momentum, 0.01), "AdaGrad": (AdaGrad, 0.01),
@@ -18,8 +18,6 @@ OPTIMIZERS = {"SGD": (SGD, 0.01), "Momentum": (Momentum, 0.01), "AdaGrad": (AdaG
 
 def run(out_dir, full: bool = False, seed: int = 0, dataset: str = "mnist", data_dir=None,
         download: bool = True, iterations: int | None = None, **_) -> dict:
-    from zerodl.plotting import plt, save_figure, tr
-
     (x, t), _ = load_data(dataset, data_dir, download)
     iterations = iterations or (2000 if full else 300)
     curves = {}

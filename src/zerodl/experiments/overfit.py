@@ -12,6 +12,7 @@ from pathlib import Path
 
 from zerodl.experiments.common import load_data
 from zerodl.nets import MultiLayerNetExtend
+from zerodl.plotting import plt, save_figure, tr
 from zerodl.trainer import Trainer
 
 # name in the results -> (figure, network options, label in the figure: English, Japanese)
@@ -39,8 +40,6 @@ def summary(train, test) -> dict:
 
 def plot_overfit(curves, path) -> None:
     """The book's figure 6-20: the training accuracy reaches 100 %, the test accuracy does not."""
-    from zerodl.plotting import plt, save_figure, tr
-
     train, test = curves
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.plot(range(1, len(train) + 1), train, color="tab:blue", label=tr("train", "訓練データ"))
@@ -58,8 +57,6 @@ def plot_overfit(curves, path) -> None:
 
 def plot_regularised(labels: tuple[str, str], plain, regularised, path) -> None:
     """Left: the regularised net's accuracies over the plain net's (grey); right: the gaps."""
-    from zerodl.plotting import plt, save_figure, tr
-
     label = tr(*labels)
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 4))
     epochs = range(1, len(plain[0]) + 1)

@@ -17,7 +17,7 @@ from zerodl.functions import relu, sigmoid
 from zerodl.init import weight_scale
 from zerodl.nets import MultiLayerNet
 from zerodl.optimizers import SGD
-from zerodl.plotting import smooth
+from zerodl.plotting import plt, save_figure, smooth, tr
 
 # activation -> (function, the scales the book compares, the histograms' range)
 HISTOGRAMS = {"sigmoid": (sigmoid, {"std 1": 1.0, "std 0.01": 0.01, "Xavier": "xavier"}, (0, 1)),
@@ -39,8 +39,6 @@ def activations(activation, scale, rng, layers: int = 5, units: int = 100, sampl
 def plot_histograms(title: str, rows: dict[str, list[np.ndarray]], value_range, path,
                     skip_zeros: bool = False) -> None:
     """One row of per-layer histograms per initial scale (counts shared along a row)."""
-    from zerodl.plotting import plt, save_figure, tr
-
     layers = len(next(iter(rows.values())))
     fig, axes = plt.subplots(len(rows), layers, figsize=(9, 1.5 * len(rows) + 0.9),
                              sharex=True, sharey="row", squeeze=False)
@@ -59,8 +57,6 @@ def plot_histograms(title: str, rows: dict[str, list[np.ndarray]], value_range, 
 
 def run(out_dir, full: bool = False, seed: int = 0, dataset: str = "mnist", data_dir=None,
         download: bool = True, iterations: int | None = None, **_) -> dict:
-    from zerodl.plotting import plt, save_figure, tr
-
     out_dir = Path(out_dir)
     results = {}
     titles = {"sigmoid": tr("sigmoid: outputs of 5 layers by initial weight std",

@@ -16,7 +16,9 @@ import numpy as np
 
 from zerodl.figures.graph import BACKWARD, LABEL_SIZE, box, canvas, edge, legend, number, op
 from zerodl.figures.group import Group
+from zerodl.gradient import gradient_check
 from zerodl.layers import AddLayer, Affine, MulLayer, Sigmoid, SoftmaxWithLoss
+from zerodl.nets import TwoLayerNet
 from zerodl.plotting import blank, plt, save_figure, tr
 
 
@@ -100,9 +102,6 @@ def softmax_with_loss_values(scores=(1.0, 3.0, 0.5), label: int = 1) -> dict:
 def gradient_check_errors(x, t, hidden_size: int = 10, seed: int = 0) -> dict[str, dict]:
     """gradient_check of a TwoLayerNet (hidden_size units, 10 classes) on (x, t), in float64 and
     in float32, whose central differences drown in rounding."""
-    from zerodl.gradient import gradient_check
-    from zerodl.nets import TwoLayerNet
-
     return {name: gradient_check(TwoLayerNet(x.shape[1], hidden_size, 10, seed=seed,
                                              dtype=dtype), x, t)
             for name, dtype in (("float64", np.float64), ("float32", np.float32))}

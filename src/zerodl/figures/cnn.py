@@ -26,7 +26,10 @@ from zerodl.figures.convolution import (
     stride_figure,
 )
 from zerodl.figures.group import Group
+from zerodl.layers import Convolution
+from zerodl.nets import SimpleConvNet
 from zerodl.plotting import plt, save_figure, tr
+from zerodl.trainer import Trainer
 
 
 def filter_mosaic(W: np.ndarray, columns: int) -> np.ndarray:
@@ -62,8 +65,6 @@ def plot_filters(filters_by_title: dict[str, np.ndarray], path, columns: int = 1
 
 def filter_responses(W: np.ndarray, b: np.ndarray, image: np.ndarray) -> np.ndarray:
     """The first layer's output for one image, before ReLU: (FN, OH, OW)."""
-    from zerodl.layers import Convolution
-
     image = image.reshape(1, 1, *image.shape[-2:]).astype(np.float64)
     return Convolution(W.astype(np.float64), b.astype(np.float64)).forward(image)[0]
 
@@ -141,9 +142,6 @@ def cnn_figures(out_dir, data, seed: int = 0, epochs: int = 10) -> dict:
     so weights the data says little about stay as noisy as they started, while SGD moves each
     weight in proportion to its gradient and lets the filters' structure show.
     """
-    from zerodl.nets import SimpleConvNet
-    from zerodl.trainer import Trainer
-
     out = Path(out_dir)
     (x, t), (x_test, t_test) = data
     x, x_test = x.reshape(-1, 1, 28, 28), x_test.reshape(-1, 1, 28, 28)

@@ -16,6 +16,8 @@ from zerodl.figures.convolution import (
     data_names,
     symbol,
 )
+from zerodl.layers import Convolution
+from zerodl.nets import SimpleConvNet
 from zerodl.plotting import plt, save_figure, tr
 
 # -- 3-D and 4-D data -------------------------------------------------------------------------
@@ -26,8 +28,6 @@ DEPTH_STEP = np.array([0.45, 0.38])  # where one channel further back is drawn
 
 def block_shapes() -> dict[str, tuple[int, ...]]:
     """The shapes of the block diagrams, from a forward pass of zerodl's Convolution."""
-    from zerodl.layers import Convolution
-
     s = BLOCK_SHAPES
     W = np.zeros((s["FN"], s["C"], s["FH"], s["FW"]))
     out = Convolution(W, np.zeros(s["FN"])).forward(np.zeros((s["N"], s["C"], s["H"], s["W"])))
@@ -191,8 +191,6 @@ def _data_arrow(ax, x, y, shape, length=ARROW_LENGTH, head=True) -> None:
 def simple_convnet_figure(path) -> dict:
     """SimpleConvNet's layers in order, in two rows, with the shape of the data between them
     and each weight's shape under its layer."""
-    from zerodl.nets import SimpleConvNet
-
     net = SimpleConvNet(seed=0)
     shapes = layer_shapes(net)
     weights = {"Conv1": "W1", "Affine1": "W2", "Affine2": "W3"}

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from zerodl.im2col import im2col
+from zerodl.layers import Convolution, Flatten, Pooling
 from zerodl.plotting import blank, plt, save_figure, tr
 
 # the book's worked examples: a 4x4 input and a 3x3 filter (bias 3), and a 4x4 pooling input
@@ -30,8 +32,6 @@ NUMBER_SIZE = 13
 # -- the computations the diagrams show -------------------------------------------------------
 def convolve(image, filt, bias: float = 0, stride: int = 1, pad: int = 0) -> np.ndarray:
     """One 2-D image convolved with one 2-D filter by zerodl's Convolution layer."""
-    from zerodl.layers import Convolution
-
     image, filt = np.asarray(image, float), np.asarray(filt, float)
     layer = Convolution(filt[None, None], np.array([float(bias)]), stride, pad)
     return layer.forward(image[None, None])[0, 0]
@@ -39,15 +39,11 @@ def convolve(image, filt, bias: float = 0, stride: int = 1, pad: int = 0) -> np.
 
 def max_pool(image, size: int = 2, stride: int = 2) -> np.ndarray:
     """One 2-D image max-pooled by zerodl's Pooling layer."""
-    from zerodl.layers import Pooling
-
     return Pooling(size, size, stride).forward(np.asarray(image, float)[None, None])[0, 0]
 
 
 def windows(image, filter_size: int, stride: int = 1) -> np.ndarray:
     """Every filter-sized window of a 2-D image, one per row: zerodl's im2col."""
-    from zerodl.im2col import im2col
-
     return im2col(np.asarray(image, float)[None, None], filter_size, filter_size, stride)
 
 
@@ -120,8 +116,6 @@ FLATTEN_IMAGE = np.array([[0, 0, 0, 0, 0], [0, 1, 1, 1, 0], [0, 0, 0, 1, 0], [0,
 def flatten_figure(path) -> dict:
     """A 5x5 image and the 25 values an Affine layer sees: two pixels one above the other end
     up 5 apart, and nothing in the row says they were neighbours."""
-    from zerodl.layers import Flatten
-
     row = Flatten().forward(FLATTEN_IMAGE[None].astype(float))[0]
     above, below = (1, 3), (2, 3)
     flat = [above[0] * 5 + above[1], below[0] * 5 + below[1]]

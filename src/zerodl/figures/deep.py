@@ -13,9 +13,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from zerodl.datasets import find_dataset, load_mnist
 from zerodl.figures.group import Group
+from zerodl.io import state_dict
 from zerodl.layers import Affine, Convolution
+from zerodl.nets import DeepConvNet, convert_dtype
 from zerodl.plotting import blank, plt, save_figure, tr
+from zerodl.trainer import Trainer
 
 CONV_COLOR, POOL_COLOR, AFFINE_COLOR = "#fde2c8", "#cfe3f7", "#e3e3e3"
 
@@ -285,8 +289,6 @@ def plot_feature_maps(net, image: np.ndarray, path, count: int = 6) -> None:
 def plot_half_precision(net, half, x_test: np.ndarray, t_test: np.ndarray, path) -> dict:
     """float32 against float16: the memory the weights take, the test accuracy, and the scores of
     the first 300 test images under both (on the diagonal where the halves agree)."""
-    from zerodl.io import state_dict
-
     kib = [sum(v.nbytes for v in state_dict(m).values()) / 1024 for m in (net, half)]
     predicted = [m.predict_classes(x_test.astype(m.dtype)) for m in (net, half)]
     accuracy = [float(np.mean(p == t_test)) for p in predicted]
@@ -330,10 +332,6 @@ def deep_conv_figures(out_dir, dataset: str = "mnist", data_dir=None, download: 
                       test_size: int | None = None) -> dict:
     """Train the book's DeepConvNet (Adam, lr 0.001) and draw what it gets wrong, what its layers
     make of a digit, and how it fares in half precision."""
-    from zerodl.datasets import find_dataset, load_mnist
-    from zerodl.nets import DeepConvNet, convert_dtype
-    from zerodl.trainer import Trainer
-
     out = Path(out_dir)
     (x, t), (x_test, t_test) = load_mnist(flatten=False, dataset=dataset, data_dir=data_dir,
                                           download=download)
@@ -359,8 +357,6 @@ def _deep_conv(out, quick: bool, seed: int, dataset: str, data_dir, download: bo
 
 
 def _architecture(out, **_) -> dict:
-    from zerodl.nets import DeepConvNet
-
     out = Path(out)
     rows = plot_architecture(DeepConvNet(seed=0), out / "deep-architecture.png")
     costs = plot_layer_costs(rows, out / "deep-layer-costs.png")

@@ -9,7 +9,9 @@ import numpy as np
 
 from zerodl.figures.group import Group
 from zerodl.gradient import gradient_descent, numerical_diff, numerical_gradient
+from zerodl.nets import TwoLayerNet
 from zerodl.plotting import blank, plt, save_figure, tr
+from zerodl.trainer import Trainer
 
 # Boxes of the approaches diagram: what people design, and what is learned from data.
 HUMAN, LEARNED = "#dddddd", "white"
@@ -297,8 +299,6 @@ def minibatch_sgd(network, x, t, iters: int, batch_size: int = 100, lr: float = 
 
 def minibatch_loss(path, data, iters: int = 600, seed: int = 0) -> dict:
     """The loss of every mini-batch while the two-layer net learns, one epoch marked apart."""
-    from zerodl.nets import TwoLayerNet
-
     (x, t), _ = data
     losses = minibatch_sgd(TwoLayerNet(784, 50, 10, seed=seed), x, t, iters, seed=seed)
     iter_per_epoch = len(x) // 100
@@ -325,9 +325,6 @@ def minibatch_loss(path, data, iters: int = 600, seed: int = 0) -> dict:
 def two_layer_learning_curves(path, data, epochs: int = 10, seed: int = 0) -> dict:
     """Train the book's TwoLayerNet (50 hidden, SGD lr 0.1) with the Trainer and plot its mean
     loss and its accuracies per epoch."""
-    from zerodl.nets import TwoLayerNet
-    from zerodl.trainer import Trainer
-
     (x, t), (x_test, t_test) = data
     trainer = Trainer(TwoLayerNet(784, 50, 10, seed=seed), x, t, x_test, t_test, epochs=epochs,
                       optimizer="sgd", optimizer_param={"lr": 0.1}, verbose=False, seed=seed)

@@ -6,6 +6,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from zerodl.experiments import EXPERIMENTS
 from zerodl.figures.group import Group
 from zerodl.plotting import blank, plt, save_figure
 
@@ -17,8 +18,6 @@ BATCHNORM_LAYERS = (("Affine", "#cfe3f7"), ("Batch\nNorm", "#fde2c8"), ("ReLU", 
 
 def _experiment(name: str, quick_options: dict) -> Callable[..., object]:
     def draw(out: Path, quick: bool, seed: int, dataset: str, data_dir, download: bool, **_):
-        from zerodl.experiments import EXPERIMENTS
-
         options = quick_options if quick else {}
         return EXPERIMENTS[name](out, seed=seed, dataset=dataset, data_dir=data_dir,
                                  download=download, **options)
@@ -48,8 +47,6 @@ def _batchnorm_layers(out: Path, **_) -> None:
 
 
 def _search(out: Path, quick: bool, seed: int, dataset: str, data_dir, download: bool, **_):
-    from zerodl.experiments import EXPERIMENTS
-
     options = {"trials": 3, "epochs": 2} if quick else {}
     # a fresh study every time: one kept beside the figures would be resumed (and grow) by the
     # next drawing, and would end up in the committed figures folder

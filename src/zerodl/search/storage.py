@@ -41,6 +41,7 @@ class SearchConfig:
 
 def require_optuna():
     try:
+        # optional: pip install 'zerodl[search]'
         import optuna
     except ImportError:
         raise ZerodlError("hyperparameter search needs Optuna: pip install 'zerodl[search]'") from None
@@ -71,6 +72,7 @@ def _open_database(url: str, heartbeat: int, attempts: int = 5):
     """Optuna's storage in the database at `url`. Workers that meet a new database at the same
     moment all create Optuna's tables: the losers of that race get a duplicate-key error from
     the database, and find the tables made when they try again."""
+    # optional: Optuna's database storage (pip install 'zerodl[search]')
     import sqlalchemy.exc
 
     optuna = require_optuna()
@@ -103,6 +105,7 @@ def storage_for(config: SearchConfig):
             reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
             raise ZerodlError(f"--storage {config.storage}: cannot open the database ({reason})"
                               ) from None
+    # optional: pip install 'zerodl[search]'
     from optuna.storages.journal import JournalFileBackend
 
     path = Path(config.out_dir) / JOURNAL_NAME

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
+from zerodl.datasets import load_mnist, split_validation
+from zerodl.datasets.mnist import dataset_metadata
+from zerodl.nets import MultiLayerNet
+from zerodl.plotting import plt, save_figure
 from zerodl.search.storage import SearchConfig, require_optuna
+from zerodl.trainer import Trainer
 
 TRIALS_DIR = "trials"
 
@@ -20,8 +25,6 @@ WEIGHT_DECAY_RANGE = (1e-8, 1e-4)
 
 
 def validation_data(config: SearchConfig):
-    from zerodl.datasets import load_mnist, split_validation
-
     (x, t), _ = load_mnist(dataset=config.dataset, data_dir=config.data_dir,
                            download=config.download)
     x, t = x[:config.train_samples], t[:config.train_samples]
@@ -45,9 +48,6 @@ def trial_seed(config: SearchConfig, number: int) -> int:
 
 def train_trial(config: SearchConfig, data, number: int, params: dict):
     """Train trial `number` with its parameters: (the trained Trainer, its network)."""
-    from zerodl.nets import MultiLayerNet
-    from zerodl.trainer import Trainer
-
     (x_train, t_train), (x_val, t_val) = data
     seed = trial_seed(config, number)
     net = MultiLayerNet(784, [100] * 6, 10, weight_decay_lambda=params["weight_decay"], seed=seed)
@@ -63,8 +63,6 @@ def trial_model_path(out_dir, number: int) -> Path:
 
 
 def save_trial_model(config: SearchConfig, net, number: int, params: dict) -> Path:
-    from zerodl.datasets.mnist import dataset_metadata
-
     path = trial_model_path(config.out_dir, number)
     path.parent.mkdir(parents=True, exist_ok=True)
     net.save(path, **dataset_metadata(config.dataset),
@@ -98,8 +96,6 @@ def best_trials(study, n: int = 5) -> list:
 
 def plot_search(study, path) -> None:
     """Validation accuracy over (learning rate, weight decay), log axes."""
-    from zerodl.plotting import plt, save_figure
-
     trials = completed(study)
     lr = [t.params["lr"] for t in trials]
     wd = [t.params["weight_decay"] for t in trials]

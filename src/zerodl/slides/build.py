@@ -115,6 +115,7 @@ def _fonts(page) -> set[str]:
 
 def pdf_problems(deck: Deck, pdf: Path) -> tuple[int, int, list[str]]:
     """(pages, images checked, problems): a page per slide, every local image on its page."""
+    # optional: pip install 'zerodl[slides]'
     from pypdf import PdfReader
 
     reader = PdfReader(pdf)
@@ -183,6 +184,7 @@ OVERFLOW_SCRIPT = """(slack) => {
 def overflow_problems(html: Path) -> list[str] | None:
     """Slides whose content is clipped, measured in Chromium; None without Playwright."""
     try:
+        # optional: pip install 'zerodl[slides]'
         from playwright.sync_api import sync_playwright
     except ImportError:
         return None
