@@ -216,6 +216,11 @@ class Trainer:
         if self.x_val is not None:
             self.val_acc_list.append(self.network.accuracy(self.x_val, self.t_val))
 
+    def request_stop(self) -> None:
+        """Stop after the step in progress, from any thread: with out_dir a checkpoint of that
+        step is written, and train() raises TrainingInterrupted (Ctrl-C asks the same)."""
+        self._stop_requested = True
+
     def epoch_summary(self) -> str:
         e = self.epoch - 1
         losses = self.train_loss_list[-self.iter_per_epoch:]
@@ -231,9 +236,7 @@ class Trainer:
         if threading.current_thread() is not threading.main_thread():
             yield
             return
-        def request_stop(signum, frame):
-            self._stop_requested = True
-        previous = signal.signal(signal.SIGINT, request_stop)
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: self.request_stop())
         try:
             yield
         finally:

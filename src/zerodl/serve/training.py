@@ -1,10 +1,8 @@
 """Training for the page: one run in a thread of its own, reporting as it goes.
 
-The loop is zerodl.trainer.Trainer's in small (an epoch is one seeded permutation of the
-training data, a step one mini-batch through `loss_and_gradient` and `optimizer.update`), with
-what a page needs and the Trainer has no hook for: a progress event every few steps, the first
-layer's weights as they change, pause, and a stop between two steps. It writes no files: the
-page saves the model when the user asks.
+The loop is zerodl.trainer.Trainer's; a Progress of the page's (PageProgress) adds what a page
+needs: a progress event every few steps, the first layer's weights as they change, pause, and a
+stop between two steps. It writes no files: the page saves the model when the user asks.
 
 Events are kept, in order, for the whole run, so that a page that connects late, or again,
 sees the run from its start; `follow` hands them out as they come.
@@ -13,18 +11,18 @@ sees the run from its start; `follow` hands them out as they come.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from zerodl.errors import DivergenceError, ZerodlError
+from zerodl.errors import ZerodlError
 from zerodl.nets import build_model
 from zerodl.optimizers import OPTIMIZERS, make_optimizer
 from zerodl.serve.checks import choice, number
 from zerodl.serve.views import IMAGE_SIDE, first_weights
+from zerodl.trainer import Progress, Trainer, TrainingInterrupted
 
 log = logging.getLogger("zerodl.serve")
 
@@ -166,59 +164,74 @@ class TrainingSession:
         x_test = (x_test.astype(np.float32) / 255.0).reshape(len(x_test), *shape)
         network = build_model(spec.model, network_config(spec.model, len(meta["classes"])),
                               seed=spec.seed)
-        optimizer = make_optimizer(spec.optimizer, lr=spec.lr)
-        rng = np.random.default_rng(spec.seed)
-        sample = rng.permutation(len(x_train))[:ACCURACY_SAMPLE]
+        sample = np.random.default_rng(spec.seed).permutation(len(x_train))[:ACCURACY_SAMPLE]
         watch = (x_train[sample], t_train[sample], x_test[:ACCURACY_SAMPLE], t_test[:ACCURACY_SAMPLE])
-        batch_size = min(spec.batch_size, len(x_train))
-        per_epoch = math.ceil(len(x_train) / batch_size)
-        every = max(1, per_epoch // EVENTS_PER_EPOCH)
-        self._emit("start", **asdict(spec), iterations_per_epoch=per_epoch,
+        progress = PageProgress(self, watch)
+        trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=spec.epochs,
+                          mini_batch_size=spec.batch_size,
+                          optimizer=make_optimizer(spec.optimizer, lr=spec.lr),
+                          evaluate_sample_num_per_epoch=ACCURACY_SAMPLE, seed=spec.seed,
+                          progress=progress)
+        self._emit("start", **asdict(spec), iterations_per_epoch=trainer.iter_per_epoch,
                    train_size=len(x_train), test_size=len(x_test), classes=meta["classes"])
         self._weights(network, 0)
-        started, shown, losses, iteration = time.monotonic(), time.monotonic(), [], 0
-        for epoch in range(1, spec.epochs + 1):
-            order = rng.permutation(len(x_train))
-            for step in range(per_epoch):
-                if not self._go.is_set():
-                    self._emit("paused", iteration=iteration)
-                    self._go.wait()
-                    self._emit("resumed", iteration=iteration)
-                if self._stop:
-                    return self._finish(network, meta, x_test, t_test, iteration, started, True)
-                batch = order[step * batch_size:(step + 1) * batch_size]
-                # overflow is reported as a DivergenceError below, not as NumPy warnings
-                with np.errstate(over="ignore", invalid="ignore"):
-                    loss, grads = network.loss_and_gradient(x_train[batch], t_train[batch])
-                iteration += 1
-                if not math.isfinite(loss):
-                    raise DivergenceError(f"loss became {loss} at epoch {epoch}, iteration"
-                                          f" {iteration}: training diverged (try a smaller"
-                                          " learning rate)")
-                optimizer.update(network.params, grads)
-                losses.append(loss)
-                if (step + 1) % every == 0 or step + 1 == per_epoch:
-                    self._progress(network, watch, epoch, iteration, per_epoch, losses)
-                    losses = []
-                    if time.monotonic() - shown >= WEIGHTS_EVERY or step + 1 == per_epoch:
-                        self._weights(network, iteration)
-                        shown = time.monotonic()
-        self._finish(network, meta, x_test, t_test, iteration, started, False)
-
-    def _progress(self, network, watch, epoch, iteration, per_epoch, losses) -> None:
-        x_tr, t_tr, x_te, t_te = watch
-        self._emit("progress", epoch=epoch, iteration=iteration,
-                   epochs_done=round(iteration / per_epoch, 4), loss=float(np.mean(losses)),
-                   train_acc=network.accuracy(x_tr, t_tr), test_acc=network.accuracy(x_te, t_te))
+        started = time.monotonic()
+        if not self._stop:  # a run stopped before its first step trains nothing
+            try:
+                trainer.train()
+                return self._finish(network, meta, trainer.final_test_acc,
+                                    progress.iteration(trainer), started, False)
+            except TrainingInterrupted:
+                pass
+        self._finish(network, meta, network.accuracy(x_test, t_test), progress.iteration(trainer),
+                     started, True)
 
     def _weights(self, network, iteration: int) -> None:
         first = first_weights(network)
         if first is not None:
             self._emit("weights", iteration=iteration, layer=first[0], pictures=first[1])
 
-    def _finish(self, network, meta, x_test, t_test, iteration, started, stopped) -> None:
-        accuracy = network.accuracy(x_test, t_test)
+    def _finish(self, network, meta, accuracy: float, iteration: int, started: float,
+                stopped: bool) -> None:
         if iteration:
             self._on_finished(network, meta)
         self._emit("done", finished=True, stopped=stopped, iteration=iteration, test_acc=accuracy,
                    served=bool(iteration), seconds=round(time.monotonic() - started, 2))
+
+
+class PageProgress(Progress):
+    """What the Trainer's loop tells the page: after each step, a pause that waits for resume or
+    stop, a stop asked for, and every iterations_per_epoch / EVENTS_PER_EPOCH steps a progress
+    event (the mean loss since the last one, the accuracy on a fixed sample of each split) with,
+    at most every WEIGHTS_EVERY seconds, a picture of the first layer's weights."""
+
+    def __init__(self, session: TrainingSession, watch) -> None:
+        self.session, self.watch = session, watch
+        self.losses: list[float] = []
+        self.shown = time.monotonic()
+
+    @staticmethod
+    def iteration(trainer: Trainer) -> int:
+        return trainer.epoch * trainer.iter_per_epoch + trainer.step
+
+    def step(self, trainer: Trainer) -> None:
+        session, network = self.session, trainer.network
+        self.losses.append(trainer.train_loss_list[-1])
+        per_epoch, iteration = trainer.iter_per_epoch, self.iteration(trainer)
+        every = max(1, per_epoch // EVENTS_PER_EPOCH)
+        if trainer.step % every == 0 or trainer.step == per_epoch:
+            x_tr, t_tr, x_te, t_te = self.watch
+            session._emit("progress", epoch=trainer.epoch + 1, iteration=iteration,
+                          epochs_done=round(iteration / per_epoch, 4),
+                          loss=float(np.mean(self.losses)), train_acc=network.accuracy(x_tr, t_tr),
+                          test_acc=network.accuracy(x_te, t_te))
+            self.losses = []
+            if time.monotonic() - self.shown >= WEIGHTS_EVERY or trainer.step == per_epoch:
+                session._weights(network, iteration)
+                self.shown = time.monotonic()
+        if not session._go.is_set():
+            session._emit("paused", iteration=iteration)
+            session._go.wait()
+            session._emit("resumed", iteration=iteration)
+        if session._stop:
+            trainer.request_stop()
