@@ -1,5 +1,6 @@
-"""`zerodl bench`: images per second and peak memory of training and inference, beside PyTorch;
-with --distributed, the time of one data-parallel step over 1, 2, 4... ranks of MPI.
+"""`zerodl bench`: training and inference times, GFLOP/s and peak memory of zerodl beside
+PyTorch eager, channels_last and torch.compile, each in its own process; with --distributed,
+the time of one data-parallel step over 1, 2, 4... ranks of MPI.
 
 `zerodl bench --distributed` starts one MPI job per number of ranks (mpiexec -n N, each rank on
 one thread), in which every rank runs this same command with the hidden --distributed-rank
@@ -17,8 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from zerodl.bench import MODELS, format_table, run_benchmark, torch_available, write_json
+from zerodl.bench import CONTENDERS, MODELS, format_table, run_benchmark, torch_available, write_json
 from zerodl.cli.common import UsageError, add_device_option, count, device, out_file
+from zerodl.cli.mpi import run_on_ranks
 from zerodl.distributed import mpiexec, world
 from zerodl.distributed.scaling import MODELS as SCALING_MODELS
 from zerodl.distributed.scaling import fit_alpha_beta, measure_allreduce, measure_steps
@@ -28,13 +30,17 @@ log = logging.getLogger("zerodl")
 
 def add_parser(sub, parents) -> None:
     p = sub.add_parser("bench", parents=parents,
-                       help="training and inference speed, beside PyTorch if installed")
+                       help="training and inference speed and memory, beside PyTorch if installed")
     p.add_argument("--models", help="comma-separated; default: mlp,simple-conv,deep-conv (with"
                    " --distributed: mlp,mlp-batchnorm,simple-conv,deep-conv)")
-    p.add_argument("--repeats", type=count(1), default=7)
+    p.add_argument("--repeats", type=count(1), default=7,
+                   help="steps timed per round and contender (their median counts)")
+    p.add_argument("--rounds", type=count(1), default=5,
+                   help="interleaved rounds: every contender times its steps once per round")
+    p.add_argument("--contenders", help=f"comma-separated; default: {','.join(CONTENDERS)}")
     p.add_argument("--json", type=out_file, help="also write the results to this JSON file")
     p.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
-    p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    p.add_argument("--no-memory", action="store_true", help="do not report peak memory")
     p.add_argument("--distributed", action="store_true",
                    help="time one data-parallel training step over MPI ranks (one thread each;"
                    " pip install 'zerodl[cluster]')")
@@ -46,11 +52,12 @@ def add_parser(sub, parents) -> None:
     p.set_defaults(func=run)
 
 
-def model_list(text: str | None, known, default: str) -> list[str]:
+def model_list(text: str | None, known, default: str, option: str = "--models",
+               what: str = "model") -> list[str]:
     models = [m.strip() for m in (text or default).split(",") if m.strip()]
     unknown = [m for m in models if m not in known]
     if unknown or not models:
-        raise UsageError(f"--models: unknown model(s) {', '.join(unknown) or '(none given)'}: use"
+        raise UsageError(f"{option}: unknown {what}(s) {', '.join(unknown) or '(none given)'}: use"
                          f" {', '.join(known)}")
     return models
 
@@ -61,9 +68,14 @@ def run(args) -> int:
     if args.distributed:
         return run_distributed(args)
     models = model_list(args.models, MODELS, "mlp,simple-conv,deep-conv")
-    if not args.no_torch and not torch_available():
+    contenders = model_list(args.contenders, CONTENDERS, ",".join(CONTENDERS), "--contenders",
+                            "contender")
+    if args.no_torch and "zerodl" not in contenders:
+        raise UsageError(f"--no-torch leaves none of --contenders {','.join(contenders)}")
+    if not args.no_torch and not torch_available() and contenders != ["zerodl"]:
         log.info("PyTorch is not installed: measuring zerodl alone (pip install 'zerodl[bench]')")
-    results = run_benchmark(models, repeats=args.repeats, with_torch=not args.no_torch,
+    results = run_benchmark(models, repeats=args.repeats, rounds=args.rounds,
+                            contenders=contenders, with_torch=not args.no_torch,
                             memory=not args.no_memory, device=device(args))
     print(format_table(results))
     if args.json is not None:
@@ -74,8 +86,6 @@ def run(args) -> int:
 
 def run_rank(args) -> int:
     """One rank of one job that `zerodl bench --distributed` started."""
-    from zerodl.cli.mpi import run_on_ranks
-
     comm = world()
 
     def body() -> int:
