@@ -1,5 +1,6 @@
 """Reading Marp decks and running their Python, on small decks written here."""
 
+import platform
 import textwrap
 
 import pytest
@@ -177,3 +178,21 @@ def test_check_reports_missing_images_and_copies_files_beside_the_examples(tmp_p
     (tmp_path / "figures" / "gone.png").write_bytes(b"")
     assert main(["slides", "check", str(deck), "--with", str(data / "weights.txt")]) == 0
     assert main(["slides", "check", str(deck)]) == 1  # without the file the example fails
+
+
+def test_examples_run_on_one_set_of_blas_kernels_unless_the_user_chose(tmp_path, monkeypatch):
+    # OpenBLAS's kernels for different CPUs round differently; the pin makes the digits a page
+    # shows those of every x86-64 machine
+    deck = parse(deck_text("""\
+        ### kernels
+
+        ```python
+        import os
+        print(os.environ.get("OPENBLAS_CORETYPE"))
+        ```
+        """))
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    expected = "Haswell" if platform.machine().lower() in ("x86_64", "amd64") else "None"
+    assert run_examples(examples(deck.slides), tmp_path)[0].stdout == expected + "\n"
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Zen")
+    assert run_examples(examples(deck.slides), tmp_path)[0].stdout == "Zen\n"

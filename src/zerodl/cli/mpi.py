@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 
@@ -29,6 +30,8 @@ from zerodl.errors import ZerodlError
 from zerodl.trainer import TrainingInterrupted
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# how long a failing rank gives its last words to reach mpiexec before it ends the job
+ABORT_GRACE_S = 1.0
 
 
 @contextlib.contextmanager
@@ -86,6 +89,9 @@ def run_on_ranks(comm: Communicator, body: Callable[[], int]) -> int:
                 _report(e, "")
             return _exit_status(e)
         _report(e, f"rank {comm.rank} of {comm.size}: " if comm.size > 1 else "")
+        # The process manager forwards a rank's stderr from a pipe, and on a busy host it can
+        # act on the abort first and kill the rank with its message still in that pipe
+        time.sleep(ABORT_GRACE_S)
         comm.abort(_exit_status(e))
         # MPICH's abort can return before the process manager ends this process: nothing more
         # may run here, least of all MPI_Finalize at exit, which would wait for the other ranks

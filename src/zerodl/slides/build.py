@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,7 +151,7 @@ def pdf_problems(deck: Deck, pdf: Path) -> tuple[int, int, list[str]]:
 # the slide's own pixels.
 OVERFLOW_SCRIPT = """(slack) => {
   const slides = document.querySelectorAll('svg[data-marpit-svg] > foreignObject > section');
-  return [...slides].map((s, i) => {
+  const measured = [...slides].map((s, i) => {
     const box = s.getBoundingClientRect();
     const scale = box.height / s.clientHeight;
     const style = getComputedStyle(s);
@@ -171,20 +172,41 @@ OVERFLOW_SCRIPT = """(slack) => {
     for (const img of s.querySelectorAll('img'))
       if (!img.complete || !img.naturalWidth)
         problems.push(`its image ${img.getAttribute('src')} did not load`);
-    for (const e of s.querySelectorAll('pre, table, img, p, li, .katex-display')) {
+    // a code block is a <pre is="marp-pre">, or a <marp-pre> where the browser has no
+    // customized built-in elements
+    for (const e of s.querySelectorAll('pre, marp-pre, table, img, p, li, .katex-display')) {
       const r = e.getBoundingClientRect();
-      if (r.right > rightLimit || e.scrollWidth > e.clientWidth + 1 && e.tagName === 'PRE')
-        problems.push(`a ${e.tagName.toLowerCase()} is wider than the slide`);
+      const tag = e.tagName.toLowerCase().replace('marp-', '');
+      if (r.right > rightLimit || e.scrollWidth > e.clientWidth + 1 && tag === 'pre')
+        problems.push(`a ${tag} is wider than the slide`);
     }
-    return [i + 1, [...new Set(problems)]];
-  }).filter(([, p]) => p.length);
+    return [i + 1, Math.round(bottom - box.top), [...new Set(problems)]];
+  });
+  return {bottoms: measured.map(([, b]) => b),
+          clipped: measured.filter(([, , p]) => p.length).map(([n, , p]) => [n, p])};
 }"""
+# Marp sizes code blocks (and fitted headings) from script, after the page has loaded: each is
+# an SVG that keeps the default 150 px of height until a ResizeObserver has measured what it
+# holds and given it a viewBox. The slides are measured once every one has its viewBox, and
+# again until two measurements two frames apart agree. Now and then (seen once in some fifty
+# loads) the sizing never starts; the page is then loaded again.
+AUTO_SCALED = """() => [...document.querySelectorAll('[data-auto-scaling]')].every(host => {
+  const scaling = host.shadowRoot && host.shadowRoot.querySelector('marp-auto-scaling');
+  const svg = scaling && scaling.shadowRoot && scaling.shadowRoot.querySelector('svg');
+  const box = svg && svg.getAttribute('viewBox');
+  const held = svg && svg.querySelector('foreignObject > span');
+  return box && (parseFloat(box.split(/[\\s,]+/)[3]) > 0 || held.getBoundingClientRect().height === 0);
+})"""
+SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+SETTLE_TIMEOUT_S = 10
+SETTLE_TRIES = 3
 
 
 def overflow_problems(html: Path) -> list[str] | None:
     """Slides whose content is clipped, measured in Chromium; None without Playwright."""
     try:
         # optional: pip install 'zerodl[slides]'
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
         from playwright.sync_api import sync_playwright
     except ImportError:
         return None
@@ -193,9 +215,25 @@ def overflow_problems(html: Path) -> list[str] | None:
                                     args=["--no-sandbox", "--disable-gpu"])
         try:
             page = browser.new_page()
-            page.goto(html.resolve().as_uri())
-            page.wait_for_load_state("load")
-            clipped = page.evaluate(OVERFLOW_SCRIPT, OVERFLOW_SLACK_PX)
+            for _ in range(SETTLE_TRIES):
+                page.goto(html.resolve().as_uri())
+                page.wait_for_load_state("load")
+                page.evaluate("() => document.fonts.ready.then(() => true)")
+                try:
+                    page.wait_for_function(AUTO_SCALED, timeout=SETTLE_TIMEOUT_S * 1000)
+                    break
+                except PlaywrightTimeout:
+                    continue
+            else:
+                return [f"{html.name}: its code blocks were not laid out in {SETTLE_TRIES} loads"
+                        f" of {SETTLE_TIMEOUT_S} s, so its slides could not be measured"]
+            deadline = time.monotonic() + SETTLE_TIMEOUT_S
+            previous, measured = None, page.evaluate(OVERFLOW_SCRIPT, OVERFLOW_SLACK_PX)
+            while measured != previous and time.monotonic() < deadline:
+                page.evaluate(SETTLE)
+                page.wait_for_timeout(100)
+                previous, measured = measured, page.evaluate(OVERFLOW_SCRIPT, OVERFLOW_SLACK_PX)
+            clipped = measured["clipped"]
         finally:
             browser.close()
     return [f"slide {number}: {'; '.join(problems)}" for number, problems in clipped]

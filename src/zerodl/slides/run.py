@@ -3,13 +3,15 @@
 The blocks of one chapter run in order in one fresh interpreter, so a later block may use what
 an earlier one defined, exactly as in a notebook. A ```text block that follows a ```python block
 on the same slide is that block's expected output: the lines must match, where `...` in an
-expected line stands for any text (a timing, a path).
+expected line stands for any text (a timing, a path). The interpreter does its linear
+algebra on OpenBLAS's Haswell kernels, so that the digits do not depend on the CPU.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -17,6 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zerodl.slides.deck import CodeBlock, Slide
+
+# OpenBLAS picks its kernels by CPU (Haswell's, SkylakeX's, Zen's...), and they round
+# differently: a numerical gradient or a training run then prints other digits on another
+# machine. The examples run on the Haswell kernels, which every x86-64 CPU with AVX2 has, so
+# that what a page shows is what every such machine prints; a user's own setting stands.
+REFERENCE_ARITHMETIC = ({"OPENBLAS_CORETYPE": "Haswell"}
+                        if platform.machine().lower() in ("x86_64", "amd64") else {})
 
 # Runs in the child interpreter: each block with its own captured stdout, in one namespace.
 RUNNER = r"""
@@ -102,7 +111,8 @@ def run_examples(found: list[Example], cwd, env: dict[str, str] | None = None,
     """Run the examples in order in one new interpreter; stops at the first that raises."""
     if not found:
         return []
-    child_env = {**os.environ, **(env or {}), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+    child_env = {**REFERENCE_ARITHMETIC, **os.environ, **(env or {}), "MPLBACKEND": "Agg",
+                 "PYTHONHASHSEED": "0"}
     sources = json.dumps([e.code.code for e in found])
     try:
         proc = subprocess.run([sys.executable, "-c", RUNNER], input=sources, text=True,
