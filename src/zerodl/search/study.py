@@ -93,9 +93,10 @@ def target_trials(study) -> int:
     return sum(int(v) for k, v in study.user_attrs.items() if k.startswith(CONTRIBUTION))
 
 
-def _worker(config_dict: dict, stream: tuple[int, ...]) -> None:
+def _worker(config_dict: dict, stream: tuple[int, ...], contribution: str | None = None) -> None:
     """Run trials until the study holds its target of trials that did not fail (shared with
-    every other worker, on this machine or another)."""
+    every other worker, on this machine or another). With `contribution`, first add this
+    command's trials to the target under that name."""
     config = SearchConfig(**config_dict)
     optuna = require_optuna()
     FAIL = optuna.trial.TrialState.FAIL
@@ -104,6 +105,10 @@ def _worker(config_dict: dict, stream: tuple[int, ...]) -> None:
                               sampler=make_sampler(config, stream))
     objective = make_objective(config, validation_data(config))
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    if contribution is not None:
+        # only once this worker is ready to run them: the workers already running would
+        # otherwise take the trials while it reads its data
+        study.set_user_attr(contribution, config.trials)
 
     def counted(before: int | None = None) -> int:
         return sum(1 for t in study.get_trials(deepcopy=False)
@@ -183,17 +188,16 @@ def run_search(config: SearchConfig, resume: bool = False):
     fail_abandoned_trials(study)
     command = uuid.uuid4().hex[:12]
     earlier = sum(1 for k in study.user_attrs if k.startswith(CONTRIBUTION))
-    study.set_user_attr(CONTRIBUTION + command, config.trials)
+    # the streams: this command's, then the worker's. Commands on many machines may start at
+    # the same moment, so on a shared database each takes a random stream; on one machine's
+    # journal the commands come one after another, and the same seed gives the same search
+    key = int(command, 16) if config.storage else earlier
     # Failed trials do not count: the study ends with its target of finished ones.
-    if len(completed(study)) < target_trials(study):
-        # the streams: this command's, then the worker's. Commands on many machines may start
-        # at the same moment, so on a shared database each takes a random stream; on one
-        # machine's journal the commands come one after another, and the same seed gives the
-        # same search
-        key = int(command, 16) if config.storage else earlier
-        if config.workers <= 1:
-            _worker(asdict(config), (key, 0))
-        else:
+    if config.workers <= 1:
+        _worker(asdict(config), (key, 0), CONTRIBUTION + command)
+    else:
+        study.set_user_attr(CONTRIBUTION + command, config.trials)
+        if len(completed(study)) < target_trials(study):
             ctx = multiprocessing.get_context("spawn")
             procs = [ctx.Process(target=_worker, args=(asdict(config), (key, i)))
                      for i in range(config.workers)]

@@ -206,11 +206,10 @@ def overflow_problems(html: Path) -> list[str] | None:
     """Slides whose content is clipped, measured in Chromium; None without Playwright."""
     try:
         # optional: pip install 'zerodl[slides]'
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-        from playwright.sync_api import sync_playwright
+        from playwright import sync_api
     except ImportError:
         return None
-    with sync_playwright() as p:
+    with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium(),
                                     args=["--no-sandbox", "--disable-gpu"])
         try:
@@ -222,7 +221,7 @@ def overflow_problems(html: Path) -> list[str] | None:
                 try:
                     page.wait_for_function(AUTO_SCALED, timeout=SETTLE_TIMEOUT_S * 1000)
                     break
-                except PlaywrightTimeout:
+                except sync_api.TimeoutError:
                     continue
             else:
                 return [f"{html.name}: its code blocks were not laid out in {SETTLE_TRIES} loads"
