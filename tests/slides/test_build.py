@@ -10,7 +10,7 @@ from PIL import Image
 
 from zerodl.cli import main
 from zerodl.slides import build as build_module
-from zerodl.slides.build import build, chromium, overflow_problems
+from zerodl.slides.build import build, laid_out_page, overflow_problems
 from zerodl.slides.deck import read_deck
 
 NOTES = Path(__file__).resolve().parents[2] / "docs" / "slides" / "notes.md"
@@ -80,16 +80,10 @@ def layout_of_first_clipped(html: Path, out: str) -> str:
     clipped = re.search(r"slide (\d+): its content runs", out)
     if clipped is None or not html.is_file():
         return ""
-    from playwright.sync_api import sync_playwright
+    from playwright import sync_api
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.goto(html.resolve().as_uri())
-            layout = page.evaluate(LAYOUT_SCRIPT, int(clipped.group(1)))
-        finally:
-            browser.close()
+    with laid_out_page(html, sync_api) as page:
+        layout = page.evaluate(LAYOUT_SCRIPT, int(clipped.group(1))) if page else "(not laid out)"
     fonts = subprocess.run(["fc-match", "-s", "monospace"], capture_output=True, text=True)
     return (f"\nslide {clipped.group(1)} in {layout}\nmonospace: "
             + " | ".join(fonts.stdout.splitlines()[:3]))

@@ -12,6 +12,7 @@ margin or out of its code blocks, which Marp would clip without a word.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -202,13 +203,10 @@ SETTLE_TIMEOUT_S = 10
 SETTLE_TRIES = 3
 
 
-def overflow_problems(html: Path) -> list[str] | None:
-    """Slides whose content is clipped, measured in Chromium; None without Playwright."""
-    try:
-        # optional: pip install 'zerodl[slides]'
-        from playwright import sync_api
-    except ImportError:
-        return None
+@contextlib.contextmanager
+def laid_out_page(html: Path, sync_api):
+    """`html` open in Chromium (through Playwright's sync_api) once Marp has sized its code
+    blocks; None where it never did, in SETTLE_TRIES loads."""
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium(),
                                     args=["--no-sandbox", "--disable-gpu"])
@@ -220,22 +218,33 @@ def overflow_problems(html: Path) -> list[str] | None:
                 page.evaluate("() => document.fonts.ready.then(() => true)")
                 try:
                     page.wait_for_function(AUTO_SCALED, timeout=SETTLE_TIMEOUT_S * 1000)
-                    break
                 except sync_api.TimeoutError:
                     continue
-            else:
-                return [f"{html.name}: its code blocks were not laid out in {SETTLE_TRIES} loads"
-                        f" of {SETTLE_TIMEOUT_S} s, so its slides could not be measured"]
-            deadline = time.monotonic() + SETTLE_TIMEOUT_S
-            previous, measured = None, page.evaluate(OVERFLOW_SCRIPT, OVERFLOW_SLACK_PX)
-            while measured != previous and time.monotonic() < deadline:
-                page.evaluate(SETTLE)
-                page.wait_for_timeout(100)
-                previous, measured = measured, page.evaluate(OVERFLOW_SCRIPT, OVERFLOW_SLACK_PX)
-            clipped = measured["clipped"]
+                yield page
+                return
+            yield None
         finally:
             browser.close()
-    return [f"slide {number}: {'; '.join(problems)}" for number, problems in clipped]
+
+
+def overflow_problems(html: Path) -> list[str] | None:
+    """Slides whose content is clipped, measured in Chromium; None without Playwright."""
+    try:
+        # optional: pip install 'zerodl[slides]'
+        from playwright import sync_api
+    except ImportError:
+        return None
+    with laid_out_page(html, sync_api) as page:
+        if page is None:
+            return [f"{html.name}: its code blocks were not laid out in {SETTLE_TRIES} loads"
+                    f" of {SETTLE_TIMEOUT_S} s, so its slides could not be measured"]
+        deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        previous, measured = None, page.evaluate(OVERFLOW_SCRIPT, OVERFLOW_SLACK_PX)
+        while measured != previous and time.monotonic() < deadline:
+            page.evaluate(SETTLE)
+            page.wait_for_timeout(100)
+            previous, measured = measured, page.evaluate(OVERFLOW_SCRIPT, OVERFLOW_SLACK_PX)
+    return [f"slide {number}: {'; '.join(problems)}" for number, problems in measured["clipped"]]
 
 
 def copy_images(deck: Deck, out: Path) -> None:
