@@ -8,7 +8,7 @@ from threadpoolctl import threadpool_info
 
 from zerodl.errors import ZerodlError
 from zerodl.layers import Convolution
-from zerodl.nets import DeepConvNet
+from zerodl.nets import DeepConvNet, SimpleConvNet
 from zerodl.parallel import batch_slices, map_chunks, num_threads, one_blas_thread
 
 
@@ -95,19 +95,21 @@ def test_one_blas_thread_limits_blas_and_restores_it():
     assert blas_threads() == before
 
 
-def test_results_do_not_depend_on_the_number_of_threads(monkeypatch):
+@pytest.mark.parametrize("network", [DeepConvNet, SimpleConvNet])
+def test_results_do_not_depend_on_the_number_of_threads(monkeypatch, network):
     monkeypatch.setattr(Convolution, "chunk_bytes", 2**14)  # several chunks per convolution
     rng = np.random.default_rng(0)
     x, t = rng.random((12, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 12)
     results = []
     for threads in ("1", "2", "3"):
         monkeypatch.setenv("ZERODL_NUM_THREADS", threads)
-        net = DeepConvNet(seed=0)
-        results.append(net.loss_and_gradient(x, t))
-    for loss, grads in results[1:]:
-        assert loss == results[0][0]
+        net = network(seed=0)
+        results.append((net.predict(x), *net.loss_and_gradient(x, t)))
+    for scores, loss, grads in results[1:]:
+        np.testing.assert_array_equal(scores, results[0][0])
+        assert loss == results[0][1]
         for key, grad in grads.items():
-            np.testing.assert_array_equal(grad, results[0][1][key], err_msg=key)
+            np.testing.assert_array_equal(grad, results[0][2][key], err_msg=key)
 
 
 def _child_uses_the_pool(queue):

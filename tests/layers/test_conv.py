@@ -197,3 +197,43 @@ def test_float32_images_through_float64_filters_come_out_float64_as_in_the_book(
     assert out.dtype == np.float64
     np.testing.assert_array_equal(out, Convolution(W, np.zeros(4), 1, 1).forward(x.astype(np.float64)))
     assert conv.backward(np.ones_like(out)).dtype == conv.dW.dtype == np.float64
+
+
+def layer_by_layer(conv, relu, pool, x):
+    out = relu.forward(conv.forward(x))
+    return out if pool is None else pool.forward(out)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize(("shape", "size"), [((5, 3, 8, 6), 2), ((3, 3, 9, 9), 3), ((4, 3, 7, 6), 2)])
+def test_inference_through_convolution_relu_and_pooling_gives_the_layers_numbers(dtype, shape,
+                                                                                 size):
+    """Convolution.infer runs a chunk through the ReLU and the pooling while it is in cache:
+    the same bits as the three layers one after another, whether the windows tile the
+    output (8x6 and 9x9) or not (7x6: the pooling's own way); the layers are left as they were."""
+    from zerodl.layers import Relu
+
+    rng = np.random.default_rng(10)
+    W, b = rng.standard_normal((4, 3, 3, 3)).astype(dtype), rng.standard_normal(4).astype(dtype)
+    x = rng.standard_normal(shape).astype(dtype)
+    for pool in (None, Pooling(size, size, size)):
+        conv = Convolution(W, b, 1, 1)
+        conv.chunk_bytes = 2000  # several chunks
+        expected = layer_by_layer(Convolution(W, b, 1, 1), Relu(), pool, x)
+        fused = conv.infer(x, relu=True, pool=pool)
+        assert fused.dtype == expected.dtype == dtype
+        np.testing.assert_array_equal(fused, expected)
+        assert not hasattr(conv, "x") and not hasattr(conv, "x_patches")
+        # without the ReLU, negative values come through
+        plain = Convolution(W, b, 1, 1).infer(x)
+        np.testing.assert_array_equal(plain, Convolution(W, b, 1, 1).forward(x))
+        assert plain.min() < 0
+
+
+def test_max_pooling_of_larger_windows_matches_the_books_way():
+    """The fast path (a max over each window's rows, then over its columns) against the book's
+    im2col path, on a 3x3, stride-3 pooling with ties, in both memory layouts."""
+    x = np.round(np.random.default_rng(11).standard_normal((2, 3, 9, 6)), 1)
+    expected = Pooling(3, 3, 3)._windows(x).max(axis=1).reshape(2, 3, 3, 2)
+    for images in (x, np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)):
+        np.testing.assert_array_equal(Pooling(3, 3, 3).forward(images), expected)

@@ -55,3 +55,21 @@ def test_conv_nets_round_trip(tmp_path):
     for net in (SimpleConvNet(seed=3), DeepConvNet(seed=3)):
         net.save(tmp_path / "m.safetensors")
         np.testing.assert_array_equal(load_model(tmp_path / "m.safetensors").predict(x), net.predict(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_inference_gives_the_numbers_of_the_layers_one_by_one(dtype):
+    """predict() in inference mode runs each Convolution-Relu(-Pooling) as one step
+    (Convolution.infer): its scores are those of the layers called one after another, to the
+    bit, and it groups the layers as the architecture puts them together."""
+    x = np.random.default_rng(4).random((7, 1, 28, 28)).astype(dtype)
+    # SimpleConvNet: conv-relu-pool, then Affine, Relu, Affine; DeepConvNet: conv-relu three
+    # times, conv-relu-pool three times, then five layers of their own
+    for net, steps in ((SimpleConvNet(seed=4, dtype=dtype), 4),
+                       (DeepConvNet(seed=4, dtype=dtype), 11)):
+        h = x
+        with net._cores():  # as predict() does
+            for layer in net.layers.values():
+                h = layer.forward(h, False) if layer.has_train_mode else layer.forward(h)
+        np.testing.assert_array_equal(net.predict(x), h)
+        assert len(net._inference_steps()) == steps

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from zerodl.im2col import output_size
 from zerodl.layers import Affine, Convolution
 from zerodl.nets import DeepConvNet, MultiLayerNet, SimpleConvNet
 
@@ -57,17 +56,14 @@ def _products(net, name: str) -> list[float]:
     counted as the direct method does: 2 N M K for an (N, K) @ (K, M) product, and
     2 N OH OW FN C FH FW for a convolution (each output value a dot product of C FH FW terms)."""
     x, _ = batch(name, np.random.default_rng(0))
-    net.predict(x, train_flg=False)  # each layer keeps its input: its shape is all we need
     flops = []
-    for layer in net.layers.values():
+    for row in net.summary(x):
+        layer = net.layers[row["name"]]
         if isinstance(layer, Affine):
-            flops.append(2.0 * layer.x.shape[0] * layer.W.shape[0] * layer.W.shape[1])
+            flops.append(2.0 * BATCH * layer.W.shape[0] * layer.W.shape[1])
         elif isinstance(layer, Convolution):
-            N, _, H, W = layer.x.shape
-            FH, FW = layer.W.shape[2:]
-            positions = (N * output_size(H, FH, layer.stride, layer.pad)
-                         * output_size(W, FW, layer.stride, layer.pad))
-            flops.append(2.0 * layer.W.size * positions)  # W.size = FN C FH FW
+            _, out_h, out_w = row["output_shape"]
+            flops.append(2.0 * layer.W.size * BATCH * out_h * out_w)  # W.size = FN C FH FW
     return flops
 
 

@@ -35,6 +35,8 @@ class Convolution(Layer):
       CPU's cores (zerodl.parallel); `chunk_bytes` sets their size.
     * The input gradient of a stride-1 convolution is computed as a convolution (see
       _turned_filters).
+    * In inference, a network hands each Convolution that a Relu (and a max Pooling) follows
+      to infer(), which takes every chunk on through them while it is still in cache.
 
     The output has NumPy's type for input and filters together, as the book's product gives:
     float32 images through float64 filters come out float64.
@@ -51,26 +53,65 @@ class Convolution(Layer):
         # the work of computing it.
         self.needs_input_grad = True
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+        """(N, C, H, W) -> (N, FN, OH, OW); ValueError for an input that the filters do not fit."""
         FN, C, FH, FW = self.W.shape
-        if x.ndim != 4 or x.shape[1] != C:
+        if len(input_shape) != 4 or input_shape[1] != C:
             raise ValueError(f"Convolution with {C}-channel filters expects (N, {C}, H, W) input,"
-                             f" got {x.shape}")
-        N, _, H, W = x.shape
-        out_h = output_size(H, FH, self.stride, self.pad)
-        out_w = output_size(W, FW, self.stride, self.pad)
-        x = x.astype(np.result_type(x.dtype, self.W.dtype), copy=False)
-        self.x = x
+                             f" got {tuple(input_shape)}")
+        N, _, H, W = input_shape
+        return (N, FN, output_size(H, FH, self.stride, self.pad),
+                output_size(W, FW, self.stride, self.pad))
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = x = self._checked(x)
         # One padded copy of x, and a view of all its patches, for forward and backward
-        self.x_patches = patches(x, FH, FW, self.stride, self.pad)
+        self.x_patches = patches(x, *self.W.shape[2:], self.stride, self.pad)
+        return self._convolve(x, self.x_patches)
+
+    def infer(self, x: np.ndarray, relu: bool = False, pool: Pooling | None = None) -> np.ndarray:
+        """forward() for inference, followed by max(0, .) with `relu` and by `pool` (a max
+        Pooling layer) when given: the same numbers as those layers one after another, with
+        nothing kept for backward.
+
+        Each chunk of images goes through all three while it is in cache. Done layer by layer,
+        the convolution's whole output is written to memory, then read back and written again
+        by the ReLU, and read once more by the pooling; here only the pooled output is written.
+        """
+        x = self._checked(x)
+        if pool is not None and not pool._tiles(self.output_shape(x.shape)):
+            return pool.forward(self.infer(x, relu))
+        return self._convolve(x, patches(x, *self.W.shape[2:], self.stride, self.pad), relu, pool)
+
+    def _checked(self, x: np.ndarray) -> np.ndarray:
+        """x, its shape checked, in NumPy's type for x and the filters together."""
+        self.output_shape(x.shape)
+        return x.astype(np.result_type(x.dtype, self.W.dtype), copy=False)
+
+    def _convolve(self, x: np.ndarray, view: np.ndarray, relu: bool = False,
+                  pool: Pooling | None = None) -> np.ndarray:
+        """The convolution of x, whose patches() are `view`, chunk by chunk: see infer()."""
+        FN = self.W.shape[0]
+        N, out_h, out_w = view.shape[:3]
+        xp = get_array_module(x)
         # the filters with their columns in the patch matrix's (row, column, channel) order
         W_col = self.W.transpose(2, 3, 1, 0).reshape(-1, FN)
-        out = get_array_module(x).empty((N, out_h, out_w, FN), dtype=x.dtype)
+        p = 1 if pool is None else pool.stride
+        out = xp.empty((N, out_h // p, out_w // p, FN), dtype=x.dtype)
 
         def convolve(images: slice) -> None:
-            product = out[images].reshape(-1, FN)
-            matmul(patch_matrix(self.x_patches[images]), W_col, out=product)
+            n = images.stop - images.start
+            full = out[images] if pool is None else xp.empty((n, out_h, out_w, FN), dtype=x.dtype)
+            product = full.reshape(-1, FN)
+            matmul(patch_matrix(view[images]), W_col, out=product)
+            if pool is not None:
+                # The max commutes with adding the bias and with the ReLU (both keep the order
+                # of values, rounded or not), which then touch a quarter as many values.
+                pool._running_max(full.transpose(0, 3, 1, 2), out[images].transpose(0, 3, 1, 2))
+                product = out[images].reshape(-1, FN)
             product += self.b
+            if relu:
+                xp.maximum(product, 0, out=product)
 
         map_chunks(convolve, self._chunks(x))
         return out.transpose(0, 3, 1, 2)
@@ -188,25 +229,28 @@ class Pooling(Layer):
     def forward(self, x: np.ndarray) -> np.ndarray:
         out_shape = self._output_shape(x)
         if self._tiles(x.shape):
-            # Fast path, same result: a running max over the window's positions, each position a
-            # strided view of the input, so no window is ever copied out; a few images at a
-            # time, shared among the cores.
-            p = self.stride
-            xp = get_array_module(x)
-            out = xp.empty_like(x[:, :, ::p, ::p])
-
-            def pool(images: slice) -> None:
-                part, part_out = x[images], out[images]
-                (i0, j0), (i1, j1), *rest = self._taps()
-                xp.maximum(part[:, :, i0::p, j0::p], part[:, :, i1::p, j1::p], out=part_out)
-                for i, j in rest:
-                    xp.maximum(part_out, part[:, :, i::p, j::p], out=part_out)
-
-            map_chunks(pool, batch_slices(x, self.chunk_bytes))
+            # Fast path, same result: maxima of strided views of the input (_running_max), so
+            # no window is ever copied out; a few images at a time, shared among the cores.
+            out = get_array_module(x).empty_like(x[:, :, ::self.stride, ::self.stride])
+            map_chunks(lambda images: self._running_max(x[images], out[images]),
+                       batch_slices(x, self.chunk_bytes))
             self.x, self.out = x, out
             return out
         self.x, self.out = x, self._windows(x).max(axis=1).reshape(out_shape)
         return self.out
+
+    def _running_max(self, x: np.ndarray, out: np.ndarray) -> None:
+        """out = the max of each window of x, for windows that tile x (see _tiles): first the
+        max over each window's rows, then over its columns. Laid out pixel by pixel, a row of
+        an image is one run of W*C values, and the first pass, the larger, reads whole rows."""
+        p = self.stride
+        xp = get_array_module(x)
+        rows = xp.maximum(x[:, :, 0::p], x[:, :, 1::p])
+        for i in range(2, p):
+            xp.maximum(rows, x[:, :, i::p], out=rows)
+        xp.maximum(rows[:, :, :, 0::p], rows[:, :, :, 1::p], out=out)
+        for j in range(2, p):
+            xp.maximum(out, rows[:, :, :, j::p], out=out)
 
     def _windows(self, x: np.ndarray) -> np.ndarray:
         """Each channel's windows as rows: (N*C*OH*OW, pool_h*pool_w), padded with -inf."""

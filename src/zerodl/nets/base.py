@@ -8,7 +8,9 @@ weight decay, backprop, accuracy, train/eval modes, saving — is here once.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -26,7 +28,7 @@ from zerodl.io import (
     read_model_file,
     save_model,
 )
-from zerodl.layers import Layer, SoftmaxWithLoss
+from zerodl.layers import Convolution, Layer, Pooling, Relu, SoftmaxWithLoss
 from zerodl.parallel import one_blas_thread
 
 
@@ -100,9 +102,31 @@ class Network:
         train_flg = self.training if train_flg is None else train_flg
         x = self.xp.asarray(x, dtype=self.dtype)
         with self._cores():
-            for layer in self.layers.values():
-                x = layer.forward(x, train_flg) if layer.has_train_mode else layer.forward(x)
+            if train_flg:
+                for layer in self.layers.values():
+                    x = layer.forward(x, True) if layer.has_train_mode else layer.forward(x)
+            else:
+                for step in self._inference_steps():
+                    x = step(x)
         return x
+
+    def _inference_steps(self) -> list[Callable[[np.ndarray], np.ndarray]]:
+        """The layers as inference runs them. A Convolution followed by a Relu, and by a max
+        Pooling after that, is one step (Convolution.infer): the same numbers as the layers one
+        by one, with a few images at a time going through all of them. Every other layer is a
+        step of its own."""
+        layers, steps = list(self.layers.values()), []
+        while layers:
+            layer = layers.pop(0)
+            if type(layer) is Convolution and layers and type(layers[0]) is Relu:
+                layers.pop(0)
+                pool = layers.pop(0) if layers and type(layers[0]) is Pooling else None
+                steps.append(functools.partial(layer.infer, relu=True, pool=pool))
+            elif layer.has_train_mode:
+                steps.append(functools.partial(layer.forward, train_flg=False))
+            else:
+                steps.append(layer.forward)
+        return steps
 
     def _cores(self):
         """one_blas_thread() for a network with layers that share the cores among their own
