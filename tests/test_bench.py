@@ -7,7 +7,9 @@ import json
 import os
 import sys
 
+import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
 import zerodl.bench.rounds as rounds
 from zerodl.bench import (
@@ -95,6 +97,10 @@ def test_zerodl_alone_reports_every_figure():
     assert row["peak_mib"] is None or 20 < row["peak_mib"] < 4000
     table = format_table(results)
     assert "mlp" in table and "zerodl" in table and "--no-torch" in table
+    # which BLAS, and which of its kernels, NumPy's products ran on
+    assert any(results["numpy_blas"].startswith(f"{pool['internal_api']} {pool['version']}")
+               for pool in threadpool_info() if pool["user_api"] == "blas")
+    assert f"NumPy {np.__version__} ({results['numpy_blas']})" in table
     json.dumps(results)  # what --json writes
 
 

@@ -17,7 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from zerodl.bench.models import BATCH, MODELS, infer_flops, make_zerodl_model, train_flops
-from zerodl.bench.steps import CONTENDERS, TORCH_CONTENDERS, matmul_gflops, not_applicable, torch_available
+from zerodl.bench.steps import (
+    CONTENDERS,
+    TORCH_CONTENDERS,
+    matmul_gflops,
+    not_applicable,
+    numpy_blas,
+    torch_available,
+)
 from zerodl.parallel import num_threads
 
 log = logging.getLogger("zerodl")
@@ -240,7 +247,8 @@ def run_benchmark(models=MODELS, repeats: int = 7, warmup: int = 2, with_torch: 
     # (in each of its workers): a peak is the best of several tries on a noisy machine
     rates = {k: max(v) for k, v in gemm.items() if v}
     peak = max(rates.values())
-    results.update(matmul_gflops=rates["numpy"], gemm_gflops=rates, gemm_peak_gflops=peak)
+    results.update(matmul_gflops=rates["numpy"], gemm_gflops=rates, gemm_peak_gflops=peak,
+                   numpy_blas=numpy_blas() if device == "cpu" else None)
     for name, (measured, skipped) in raw.items():
         net = make_zerodl_model(name)
         flops = {"train": train_flops(net, name), "infer": infer_flops(net, name)}

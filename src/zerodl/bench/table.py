@@ -29,7 +29,9 @@ def format_table(results: dict) -> str:
                                  else "not measured")
     lines = [f"{results['device']}: batch {results['batch_size']}, {results['dtype']},"
              f" {results['threads']} thread{'s' if results['threads'] > 1 else ''};"
-             f" NumPy {results['numpy']}, PyTorch {torch}",
+             f" NumPy {results['numpy']}"
+             + (f" ({results['numpy_blas']})" if results.get("numpy_blas") else "")
+             + f", PyTorch {torch}",
              f"float32 matrix product (1024 x 1024): {rates} GFLOP/s; 'of peak' is of the best,"
              f" {results['gemm_peak_gflops']:.1f}",
              f"{results['rounds']} interleaved rounds; in each, every contender's own process times"
