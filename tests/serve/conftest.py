@@ -18,6 +18,7 @@ class Client:
     """Requests to one server; each answer is (status, headers, body as JSON where it is)."""
 
     def __init__(self, server: Server) -> None:
+        self.server = server
         self.host, self.port = server.server_address[:2]
         self.url = server.url
 

@@ -3,6 +3,7 @@ predictions on pictures sent as a canvas sends them, test digits and mistakes, a
 
 import base64
 import io
+import logging
 import os
 import re
 import socket
@@ -162,6 +163,21 @@ def test_what_is_not_http_gets_an_error_and_the_server_goes_on(book_server, raw)
     # a request line that is not HTTP/1.x is answered without a status line, as in HTTP/0.9
     assert re.match(rb"HTTP/1.0 [45]\d\d|<!DOCTYPE HTML>.*Error code: [45]\d\d", answer, re.S), answer
     assert book_server.get("/api/model")[0] == 200
+
+
+def test_a_client_that_hangs_up_is_no_error_of_the_servers(book_server, caplog):
+    """A request that ends in a broken pipe or a reset (the client left before its answer) is
+    logged for debugging only; any other failure of a request is logged as an error."""
+    caplog.set_level(logging.DEBUG, logger="zerodl.serve")
+    for error in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset"),
+                  ValueError("a bug")):
+        try:
+            raise error
+        except Exception:
+            book_server.server.handle_error(None, ("127.0.0.1", 5000))
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.exc_info[0] for r in errors] == [ValueError]
+    assert sum("hung up" in r.getMessage() for r in caplog.records) == 2
 
 
 @pytest.mark.parametrize("path", ["/static/../app.py", "/static/%2e%2e/app.py", "/static/app.py",

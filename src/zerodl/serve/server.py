@@ -20,6 +20,7 @@ import ipaddress
 import json
 import logging
 import socket
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 from urllib.parse import parse_qs, urlsplit
@@ -243,6 +244,12 @@ class Server(ThreadingHTTPServer):
                               if _is_loopback(host) else None)
 
     def handle_error(self, request, client_address) -> None:
+        # A client that hangs up before reading its answer is no error of the server's. The
+        # handler catches that where it writes; it ends up here from http.server's own error
+        # replies, such as the one to a request line too long to read.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            log.debug("%s hung up before reading its answer", client_address[0])
+            return
         log.exception("error in a request from %s", client_address[0])
 
     def server_close(self) -> None:
