@@ -113,3 +113,32 @@ def test_softmax_with_loss_takes_a_column_of_labels():
     column, flat = SoftmaxWithLoss(), SoftmaxWithLoss()
     assert column.forward(x, np.array([[1], [2]])) == flat.forward(x, np.array([1, 2]))
     np.testing.assert_array_equal(column.backward(), flat.backward())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_relu_shares_a_large_input_among_the_cores_with_the_same_numbers(monkeypatch, dtype):
+    """Above chunk_bytes, Relu works a few samples at a time on every core: the same values,
+    type and memory layout (a convolution's pixel-by-pixel output) as one pass, both ways."""
+    from zerodl.layers import basic
+
+    shared = []
+
+    def map_chunks(fn, chunks):
+        shared.append(len(chunks))
+        return [fn(chunk) for chunk in chunks]
+
+    monkeypatch.setattr(basic, "map_chunks", map_chunks)
+    monkeypatch.setattr(Relu, "chunk_bytes", 2000)
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((6, 5, 8, 8)).astype(dtype)
+    x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    dout = rng.standard_normal(x.shape).astype(dtype)
+    relu = Relu()
+    out, dx = relu.forward(x), relu.backward(dout)
+    assert len(shared) == 2 and min(shared) > 1
+    np.testing.assert_array_equal(out, np.maximum(x, 0))
+    np.testing.assert_array_equal(dx, dout * (x > 0))
+    assert out.dtype == dx.dtype == dtype and out.strides == x.strides
+    shared.clear()
+    Relu().forward(x[:1])  # small enough for one pass
+    assert shared == []

@@ -10,6 +10,7 @@ import numpy as np
 
 from zerodl.backend import get_array_module
 from zerodl.functions import labels_to_indices, sigmoid
+from zerodl.parallel import batch_slices, map_chunks
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -73,15 +74,34 @@ class Relu(Layer):
 
     Speed: the book keeps the mask x <= 0 and zeroes through it with where(); multiplying by
     y > 0 gives the same numbers several times faster, and keeping y, which the next layer holds
-    anyway, saves a pass over x and the mask's memory.
+    anyway, saves a pass over x and the mask's memory. An input of more than `chunk_bytes` (a
+    convolution's output) is done a few samples at a time, the chunks shared among the cores
+    (zerodl.parallel).
     """
 
+    chunk_bytes = 2**20
+
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = get_array_module(x).maximum(x, 0).astype(x.dtype, copy=False)
-        return self.out
+        xp = get_array_module(x)
+        if not self._shared(x):
+            self.out = xp.maximum(x, 0).astype(x.dtype, copy=False)
+            return self.out
+        self.out = out = xp.empty_like(x)
+        map_chunks(lambda part: xp.maximum(x[part], 0, out=out[part]),
+                   batch_slices(x, self.chunk_bytes))
+        return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return (dout * (self.out > 0)).astype(dout.dtype, copy=False)
+        if not self._shared(dout):
+            return (dout * (self.out > 0)).astype(dout.dtype, copy=False)
+        dx = np.empty_like(dout)
+        map_chunks(lambda part: np.multiply(dout[part], self.out[part] > 0, out=dx[part]),
+                   batch_slices(dout, self.chunk_bytes))
+        return dx
+
+    def _shared(self, x: np.ndarray) -> bool:
+        """Whether x is worth sharing among the cores: a large NumPy array of samples."""
+        return x.ndim > 0 and x.nbytes > self.chunk_bytes and get_array_module(x) is np
 
 
 class Sigmoid(Layer):
