@@ -82,12 +82,11 @@ class Relu(Layer):
     chunk_bytes = 2**20
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        xp = get_array_module(x)
         if not self._shared(x):
-            self.out = xp.maximum(x, 0).astype(x.dtype, copy=False)
+            self.out = get_array_module(x).maximum(x, 0).astype(x.dtype, copy=False)
             return self.out
-        self.out = out = xp.empty_like(x)
-        map_chunks(lambda part: xp.maximum(x[part], 0, out=out[part]),
+        self.out = out = np.empty_like(x)
+        map_chunks(lambda part: np.maximum(x[part], 0, out=out[part]),
                    batch_slices(x, self.chunk_bytes))
         return out
 

@@ -79,9 +79,10 @@ class Convolution(Layer):
         by the ReLU, and read once more by the pooling; here only the pooled output is written.
         """
         x = self._checked(x)
+        view = patches(x, *self.W.shape[2:], self.stride, self.pad)
         if pool is not None and not pool._tiles(self.output_shape(x.shape)):
-            return pool.forward(self.infer(x, relu))
-        return self._convolve(x, patches(x, *self.W.shape[2:], self.stride, self.pad), relu, pool)
+            return pool.forward(self._convolve(x, view, relu))
+        return self._convolve(x, view, relu, pool)
 
     def _checked(self, x: np.ndarray) -> np.ndarray:
         """x, its shape checked, in NumPy's type for x and the filters together."""
