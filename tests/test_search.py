@@ -4,12 +4,25 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 optuna = pytest.importorskip("optuna", reason="Optuna is an optional extra: pip install 'zerodl[search]'")
 
+from zerodl.cli import main  # noqa: E402
 from zerodl.errors import ZerodlError  # noqa: E402
-from zerodl.search import SearchConfig, completed, run_search  # noqa: E402
+from zerodl.nets import load_model  # noqa: E402
+from zerodl.parallel import numpy_blas  # noqa: E402
+from zerodl.search import (  # noqa: E402
+    LR_RANGE,
+    WEIGHT_DECAY_RANGE,
+    SearchConfig,
+    completed,
+    retrain_trial,
+    run_search,
+    trial_model_path,
+)
 
 
 def config(tmp_path, mnist10k, **kw):
@@ -27,6 +40,55 @@ def test_search_records_trials_on_the_validation_split(tmp_path, mnist10k):
         run_search(config(tmp_path, mnist10k, trials=4))
     more = run_search(config(tmp_path, mnist10k, trials=2), resume=True)
     assert len(completed(more)) == 6
+
+
+def test_a_retrain_repeats_the_trial_bit_for_bit_on_the_trials_blas_threads(tmp_path, mnist10k):
+    # the trial on one BLAS thread (a worker of two on two cores), the retrain on the process's
+    # own number: OpenBLAS's float32 products round differently on one thread and on two
+    cfg = config(tmp_path, mnist10k, trials=1)
+    with threadpool_limits(limits=1, user_api="blas"):
+        trial, = completed(run_search(cfg))
+    assert trial.user_attrs["blas"] == {"library": numpy_blas(), "threads": 1}
+    searched = load_model(trial_model_path(tmp_path, trial.number)).params
+    _, accuracy, path = retrain_trial(cfg, trial.number)
+    assert path == trial_model_path(tmp_path, trial.number) and accuracy == trial.value
+    retrained = load_model(path).params
+    assert searched.keys() == retrained.keys()
+    for key, value in searched.items():
+        np.testing.assert_array_equal(retrained[key], value, err_msg=key)
+
+
+def add_trial(study, blas: dict) -> None:
+    """A finished trial recorded as run on `blas` (as another machine's worker would)."""
+    distributions = {"lr": optuna.distributions.FloatDistribution(*LR_RANGE, log=True),
+                     "weight_decay": optuna.distributions.FloatDistribution(*WEIGHT_DECAY_RANGE,
+                                                                            log=True)}
+    study.add_trial(optuna.trial.create_trial(
+        params={"lr": 1e-3, "weight_decay": 1e-6}, distributions=distributions, value=0.5,
+        user_attrs={"blas": blas}))
+
+
+@pytest.mark.parametrize("blas", [{"library": "openblas", "threads": 10**9},
+                                  {"library": "openblas", "threads": "2"},
+                                  {"library": ["openblas"]}, "openblas"])
+def test_a_retrain_refuses_a_trial_with_a_nonsense_blas(tmp_path, mnist10k, blas):
+    cfg = config(tmp_path, mnist10k, trials=1)
+    add_trial(run_search(cfg), blas)
+    with pytest.raises(ZerodlError, match=r"trial 1 records its BLAS as .*: expected a library"):
+        retrain_trial(cfg, 1)
+
+
+def test_a_retrain_on_another_blas_says_that_it_may_round_differently(tmp_path, mnist10k, capsys):
+    add_trial(run_search(config(tmp_path, mnist10k, trials=1)),
+              {"library": "mkl 2025.1", "threads": 1})
+    assert main(["search", "--out", str(tmp_path), "--dataset", str(mnist10k), "--epochs", "2",
+                 "--retrain", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "trial 1 trained again" in out
+    assert f"the trial ran on mkl 2025.1, and this machine's NumPy on {numpy_blas()}" in out
+    assert main(["search", "--out", str(tmp_path), "--dataset", str(mnist10k), "--epochs", "2",
+                 "--retrain", "0"]) == 0
+    assert "the trial ran on" not in capsys.readouterr().out
 
 
 def test_a_database_url_works_as_storage(tmp_path, mnist10k):

@@ -23,7 +23,7 @@ from itertools import pairwise
 from typing import TypeVar
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
+from threadpoolctl import ThreadpoolController, threadpool_info
 
 from zerodl.backend import get_array_module
 from zerodl.errors import ZerodlError
@@ -49,6 +49,34 @@ def num_threads() -> int:
     if not value.isdigit() or int(value) < 1:
         raise ZerodlError(f"ZERODL_NUM_THREADS={value!r}: expected a whole number of threads, at least 1")
     return int(value)
+
+
+def _blas_pool() -> dict | None:
+    return next((pool for pool in threadpool_info() if pool.get("user_api") == "blas"), None)
+
+
+def numpy_blas() -> str | None:
+    """Which BLAS NumPy's products run on, with the kernels it chose for this processor, e.g.
+    'openblas 0.3.31, SkylakeX kernels'; None before NumPy has loaded one.
+
+    OpenBLAS picks its kernels when it loads, from the processor or from $OPENBLAS_CORETYPE:
+    on an AVX-512 processor, SkylakeX's kernels compute float32 products about twice as fast as
+    Haswell's, so a table of speeds says which ran."""
+    pool = _blas_pool()
+    if pool is None:
+        return None
+    kernels = pool.get("architecture")
+    return f"{pool.get('internal_api')} {pool.get('version')}" + (f", {kernels} kernels" if kernels else "")
+
+
+def blas_thread_count() -> int | None:
+    """How many threads BLAS shares each large product among now; None without a BLAS.
+
+    It is part of the arithmetic: OpenBLAS's float32 products can round differently on one
+    thread and on two (a (100, 784) @ (784, 100) product does, on its Haswell kernels), so a
+    training run is repeated bit for bit only on as many BLAS threads as it first ran on."""
+    pool = _blas_pool()
+    return None if pool is None else pool.get("num_threads")
 
 
 def batch_slices(x, chunk_bytes: int, per_byte: int = 1) -> list[slice]:

@@ -22,10 +22,9 @@ from zerodl.bench.steps import (
     TORCH_CONTENDERS,
     matmul_gflops,
     not_applicable,
-    numpy_blas,
     torch_available,
 )
-from zerodl.parallel import num_threads
+from zerodl.parallel import num_threads, numpy_blas
 
 log = logging.getLogger("zerodl")
 

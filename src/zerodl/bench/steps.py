@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 from zerodl import __version__
 from zerodl.backend import array_module
@@ -147,21 +147,6 @@ def matmul_gflops(device: str = "cpu", size: int = 1024, repeats: int = 5,
     with blas_threads:
         seconds = median_seconds(lambda: a @ b, warmup=2, repeats=repeats, sync=sync)
     return 2.0 * size**3 / seconds / 1e9
-
-
-def numpy_blas() -> str | None:
-    """Which BLAS NumPy's products run on, with the kernels it chose for this processor, e.g.
-    'openblas 0.3.31, SkylakeX kernels'; None before NumPy has loaded one.
-
-    OpenBLAS picks its kernels when it loads, from the processor or from $OPENBLAS_CORETYPE:
-    on an AVX-512 processor, SkylakeX's kernels compute float32 products about twice as fast as
-    Haswell's, so a table of speeds says which ran."""
-    for pool in threadpool_info():
-        if pool.get("user_api") == "blas":
-            kernels = pool.get("architecture")
-            return (f"{pool.get('internal_api')} {pool.get('version')}"
-                    + (f", {kernels} kernels" if kernels else ""))
-    return None
 
 
 def torch_matmul_gflops(device: str = "cpu", size: int = 1024, repeats: int = 5) -> float:

@@ -8,12 +8,14 @@ import time
 from pathlib import Path
 
 from zerodl.cli.common import add_data_options, count, out_dir
+from zerodl.parallel import numpy_blas
 from zerodl.search import (
     STUDY_NAME,
     SearchConfig,
     best_trials,
     completed,
     plot_search,
+    recorded_blas,
     retrain_trial,
     run_search,
 )
@@ -102,4 +104,8 @@ def retrain(config: SearchConfig, number: int | None) -> int:
     trial, accuracy, path = retrain_trial(config, number)
     print(f"trial {trial.number} trained again in {time.perf_counter() - start:.0f} s: validation"
           f" accuracy {accuracy:.4f} (the study recorded {trial.value:.4f}); model: {path}")
+    recorded, _ = recorded_blas(trial)
+    if recorded is not None and recorded != numpy_blas():
+        print(f"  the trial ran on {recorded}, and this machine's NumPy on {numpy_blas()}:"
+              " they may round differently, and the model differ")
     return 0

@@ -23,7 +23,8 @@ started on several machines (or several times on one) works on one study:
 
 Every trial's model is saved in the --out folder of the machine that ran it (trials/trial-N),
 and recorded in the trial as host:path; retrain_trial() trains trial N again from the study
-alone (its parameters and seed), on any machine, into the same name."""
+alone (its parameters, its seed and its number of BLAS threads), on any machine, into the
+same name."""
 
 from zerodl.search.storage import (
     JOURNAL_NAME,
@@ -42,11 +43,12 @@ from zerodl.search.trials import (
     best_trials,
     completed,
     plot_search,
+    recorded_blas,
     train_trial,
     trial_model_path,
 )
 
 __all__ = ["JOURNAL_NAME", "LR_RANGE", "STUDY_NAME", "TRIALS_DIR", "WEIGHT_DECAY_RANGE",
            "SearchConfig", "best_trials", "completed", "database_url", "fail_abandoned_trials",
-           "make_sampler", "open_study", "plot_search", "require_optuna", "retrain_trial",
-           "run_search", "storage_for", "train_trial", "trial_model_path"]
+           "make_sampler", "open_study", "plot_search", "recorded_blas", "require_optuna",
+           "retrain_trial", "run_search", "storage_for", "train_trial", "trial_model_path"]

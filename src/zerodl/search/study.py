@@ -10,8 +10,10 @@ import threading
 import time
 import uuid
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
+
+from threadpoolctl import threadpool_limits
 
 from zerodl.errors import ZerodlError
 from zerodl.search.storage import (
@@ -25,6 +27,7 @@ from zerodl.search.trials import (
     completed,
     data_fingerprint,
     make_objective,
+    recorded_blas,
     save_trial_model,
     train_trial,
     validation_data,
@@ -224,8 +227,9 @@ def retrain_trial(config: SearchConfig, number: int | None = None):
     """Train a finished trial again (default: the best) from the study alone, with the study's
     settings, its parameters and its seed, and save its model under trials/ in config.out_dir.
 
-    Returns (trial, validation accuracy now, path): the accuracy equals the one the study
-    recorded, unless the data or the machine's arithmetic differ."""
+    Returns (trial, validation accuracy now, path). It runs on as many BLAS threads as the trial
+    did, so that on the same BLAS and kernels (the trial's user attribute "blas") the model is
+    the trial's, bit for bit, and so is the accuracy; another BLAS rounds differently."""
     study = open_study(config)
     done = {t.number: t for t in completed(study)}
     if number is None:
@@ -241,5 +245,9 @@ def retrain_trial(config: SearchConfig, number: int | None = None):
     if data_fingerprint(data) != recorded["data"]:
         raise ZerodlError(f"{_where(config)} was searched on other data than {config.dataset}")
     trial = done[number]
-    trainer, net = train_trial(config, data, number, trial.params)
+    # on as many BLAS threads as the trial had, whatever this machine's cores: the rounding
+    # depends on it (zerodl.parallel.blas_thread_count)
+    _, threads = recorded_blas(trial)
+    with threadpool_limits(limits=threads, user_api="blas") if threads else nullcontext():
+        trainer, net = train_trial(config, data, number, trial.params)
     return trial, trainer.final_test_acc, save_trial_model(config, net, number, trial.params)

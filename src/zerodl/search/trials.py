@@ -4,6 +4,7 @@ figure of all of them."""
 from __future__ import annotations
 
 import hashlib
+import reprlib
 import socket
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import numpy as np
 
 from zerodl.datasets import load_mnist, split_validation
 from zerodl.datasets.mnist import dataset_metadata
+from zerodl.errors import ZerodlError
 from zerodl.nets import MultiLayerNet
+from zerodl.parallel import blas_thread_count, numpy_blas
 from zerodl.plotting import plt, save_figure
 from zerodl.search.storage import SearchConfig, require_optuna
 from zerodl.trainer import Trainer
@@ -22,6 +25,8 @@ TRIALS_DIR = "trials"
 LR_RANGE = (1e-6, 1e-2)
 
 WEIGHT_DECAY_RANGE = (1e-8, 1e-4)
+# a retrain takes a trial's BLAS threads from the study: within reason
+MAX_BLAS_THREADS = 1024
 
 
 def validation_data(config: SearchConfig):
@@ -58,6 +63,18 @@ def train_trial(config: SearchConfig, data, number: int, params: dict):
     return trainer, net
 
 
+def recorded_blas(trial) -> tuple[str | None, int | None]:
+    """The BLAS that a finished trial ran on and its number of threads, as its worker recorded
+    them (None for what it did not record); nonsense from the study is refused."""
+    blas = trial.user_attrs.get("blas", {})
+    library, threads = (blas.get("library"), blas.get("threads")) if isinstance(blas, dict) else (0, 0)
+    if not (library is None or isinstance(library, str)) or not (
+            threads is None or (type(threads) is int and 1 <= threads <= MAX_BLAS_THREADS)):
+        raise ZerodlError(f"trial {trial.number} records its BLAS as {reprlib.repr(blas)}: expected a library"
+                          f" and a whole number of threads from 1 to {MAX_BLAS_THREADS}")
+    return library, threads
+
+
 def trial_model_path(out_dir, number: int) -> Path:
     return Path(out_dir) / TRIALS_DIR / f"trial-{number}.safetensors"
 
@@ -80,6 +97,8 @@ def make_objective(config: SearchConfig, data):
         path = save_trial_model(config, net, trial.number, params)
         trial.set_user_attr("train_acc", trainer.train_acc_list[-1])
         trial.set_user_attr("model", f"{host}:{path.resolve()}")
+        # what a retrain needs to repeat the trial's arithmetic (retrain_trial)
+        trial.set_user_attr("blas", {"library": numpy_blas(), "threads": blas_thread_count()})
         return trainer.final_test_acc  # the Trainer's "test" data here is the validation split
 
     return objective
