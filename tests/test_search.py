@@ -1,3 +1,4 @@
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -136,3 +137,30 @@ def test_worker_processes_get_capped_blas_and_zerodl_threads(monkeypatch):
     with blas_threads(1):
         assert os.environ["ZERODL_NUM_THREADS"] == os.environ["OPENBLAS_NUM_THREADS"] == "1"
     assert os.environ["OPENBLAS_NUM_THREADS"] == "7" and "ZERODL_NUM_THREADS" not in os.environ
+
+
+def test_a_worker_waits_at_the_rendezvous_until_its_command_says_go():
+    from zerodl.search.study import _Rendezvous
+
+    ctx = multiprocessing.get_context("spawn")
+    rendezvous = _Rendezvous(ctx)
+    worker = ctx.Process(target=rendezvous)
+    worker.start()
+    assert rendezvous.ready.acquire(timeout=60)
+    worker.join(timeout=1.5)
+    assert worker.is_alive()  # still waiting for go
+    rendezvous.go.set()
+    worker.join(timeout=30)
+    assert worker.exitcode == 0
+
+
+def test_a_worker_that_fails_before_its_first_trial_stops_the_command(tmp_path, mnist10k):
+    from zerodl.search.study import _start_workers
+
+    ctx = multiprocessing.get_context("spawn")
+    # no study of that name in the journal: each worker fails as it opens it
+    cfg = config(tmp_path, mnist10k, study="nowhere", workers=2)
+    contributed = []
+    with pytest.raises(ZerodlError, match="a search worker failed before its first trial"):
+        _start_workers(ctx, cfg, 0, lambda: contributed.append(True))
+    assert not contributed  # the command's trials were never added to the target

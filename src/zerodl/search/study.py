@@ -10,8 +10,10 @@ import threading
 import time
 import uuid
 import warnings
+from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
+from functools import partial
 
 from threadpoolctl import threadpool_limits
 
@@ -96,10 +98,50 @@ def target_trials(study) -> int:
     return sum(int(v) for k, v in study.user_attrs.items() if k.startswith(CONTRIBUTION))
 
 
-def _worker(config_dict: dict, stream: tuple[int, ...], contribution: str | None = None) -> None:
+class _Rendezvous:
+    """A worker process's call, once it has read its data, to its command: it says it is
+    ready, and waits until every worker is and the command has added its trials to the
+    target."""
+
+    def __init__(self, ctx):
+        self.ready, self.go = ctx.Semaphore(0), ctx.Event()
+
+    def __call__(self) -> None:
+        self.ready.release()
+        while not self.go.wait(timeout=1):
+            if not multiprocessing.parent_process().is_alive():
+                raise ZerodlError("the search command that started this worker has ended")
+
+
+def _start_workers(ctx, config: SearchConfig, key: int, when_ready: Callable[[], None]) -> list:
+    """Start the command's worker processes, and call when_ready once they all are, or stop
+    them all and fail if one ends first."""
+    rendezvous = _Rendezvous(ctx)
+    procs = [ctx.Process(target=_worker, args=(asdict(config), (key, i), rendezvous))
+             for i in range(config.workers)]
+    with blas_threads(max(1, (os.cpu_count() or 1) // config.workers)):
+        for p in procs:
+            p.start()
+    waiting = len(procs)
+    while waiting:
+        if rendezvous.ready.acquire(timeout=0.2):
+            waiting -= 1
+        elif any(p.exitcode is not None for p in procs):
+            for p in procs:
+                p.terminate()
+                p.join()
+            raise ZerodlError("a search worker failed before its first trial (exit codes"
+                              f" {[p.exitcode for p in procs]})")
+    when_ready()
+    rendezvous.go.set()
+    return procs
+
+
+def _worker(config_dict: dict, stream: tuple[int, ...], when_ready: Callable[[], None]) -> None:
     """Run trials until the study holds its target of trials that did not fail (shared with
-    every other worker, on this machine or another). With `contribution`, first add this
-    command's trials to the target under that name."""
+    every other worker, on this machine or another). when_ready is called once the worker
+    has read its data: then its command adds its trials to the target, and not before, since
+    the workers already running would otherwise take them all meanwhile."""
     config = SearchConfig(**config_dict)
     optuna = require_optuna()
     FAIL = optuna.trial.TrialState.FAIL
@@ -108,10 +150,7 @@ def _worker(config_dict: dict, stream: tuple[int, ...], contribution: str | None
                               sampler=make_sampler(config, stream))
     objective = make_objective(config, validation_data(config))
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    if contribution is not None:
-        # only once this worker is ready to run them: the workers already running would
-        # otherwise take the trials while it reads its data
-        study.set_user_attr(contribution, config.trials)
+    when_ready()
 
     def counted(before: int | None = None) -> int:
         return sum(1 for t in study.get_trials(deepcopy=False)
@@ -196,21 +235,17 @@ def run_search(config: SearchConfig, resume: bool = False):
     # journal the commands come one after another, and the same seed gives the same search
     key = int(command, 16) if config.storage else earlier
     # Failed trials do not count: the study ends with its target of finished ones.
+    contribute = partial(study.set_user_attr, CONTRIBUTION + command, config.trials)
     if config.workers <= 1:
-        _worker(asdict(config), (key, 0), CONTRIBUTION + command)
+        _worker(asdict(config), (key, 0), contribute)
+    elif len(completed(study)) < target_trials(study) + config.trials:
+        procs = _start_workers(multiprocessing.get_context("spawn"), config, key, contribute)
+        for p in procs:
+            p.join()
+        if any(p.exitcode for p in procs):
+            raise ZerodlError(f"a search worker failed (exit codes {[p.exitcode for p in procs]})")
     else:
-        study.set_user_attr(CONTRIBUTION + command, config.trials)
-        if len(completed(study)) < target_trials(study):
-            ctx = multiprocessing.get_context("spawn")
-            procs = [ctx.Process(target=_worker, args=(asdict(config), (key, i)))
-                     for i in range(config.workers)]
-            with blas_threads(max(1, (os.cpu_count() or 1) // config.workers)):
-                for p in procs:
-                    p.start()
-            for p in procs:
-                p.join()
-            if any(p.exitcode for p in procs):
-                raise ZerodlError(f"a search worker failed (exit codes {[p.exitcode for p in procs]})")
+        contribute()
     return optuna.load_study(study_name=config.study, storage=storage)
 
 
